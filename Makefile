@@ -1,0 +1,46 @@
+# The commands users type. Every target installs the Debian packages the build needs first
+# (make deps costs nothing when they are all there), then shares one build per preset.
+JOBS        ?= $(shell nproc)
+FUZZ_SECONDS ?= 30
+BUILD       := build
+DEB_PACKAGES := cmake g++ make clang libclang-rt-14-dev libboost1.81-dev libfmt-dev \
+                libcli11-dev nlohmann-json3-dev catch2 librapidcheck-dev libbenchmark-dev \
+                containernetworking-plugins iproute2 util-linux
+
+.PHONY: all deps configure build test test-sanitize bench demo fuzz clean
+
+all: build
+
+deps:
+	@./tools/install-deps $(DEB_PACKAGES)
+
+configure: deps
+	@cmake --preset default >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-sanitize: deps
+	@cmake --preset sanitize >/dev/null
+	@cmake --build build-sanitize -j $(JOBS)
+	@ctest --test-dir build-sanitize --output-on-failure -j $(JOBS)
+
+bench: build
+	@mkdir -p $(BUILD)/bench
+	@./$(BUILD)/bin/enipool-bench --benchmark_format=json --benchmark_out_format=json \
+	    --benchmark_out=$(BUILD)/bench/results.json >/dev/null
+	@./tools/bench-summary $(BUILD)/bench/results.json
+
+demo: build
+	@./$(BUILD)/bin/enipool-demo
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@./tools/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build build-sanitize build-fuzz
