@@ -26,7 +26,7 @@ struct bitset_shape {
     std::size_t total_words = 0;
 };
 
-consteval bitset_shape make_bitset_shape(std::size_t capacity) {
+constexpr bitset_shape make_bitset_shape(std::size_t capacity) {
     bitset_shape shape;
     std::size_t bits = capacity;
     do {
