@@ -1,6 +1,9 @@
 // enipool/enipool.hpp: the umbrella header; includes the whole core (Boost + fmt only).
 #pragma once
 
+#include <enipool/actions.hpp>
 #include <enipool/bitset.hpp>
+#include <enipool/clock.hpp>
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
+#include <enipool/limits.hpp>
