@@ -7,3 +7,4 @@
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
 #include <enipool/limits.hpp>
+#include <enipool/pool_view.hpp>
