@@ -30,6 +30,8 @@ enum class errc : int {
     malformed_csv,              ///< an instance table row or header is wrong
     malformed_json,             ///< a JSON document is not what it should be
     malformed_config,           ///< a configuration value is wrong (CNI config, CLI flags)
+    unsupported_cni_version,    ///< a CNI cniVersion this plugin does not speak
+    invalid_cni_environment,    ///< a CNI_* environment variable is missing or malformed
 
     // --- EC2's errors (as the EC2 API names them) ----------------------------------------
     insufficient_cidr_blocks = 100,   ///< InsufficientCidrBlocks: no free aligned /28
@@ -93,6 +95,12 @@ public:
         case errc::malformed_csv: return "malformed instance table (CSV)";
         case errc::malformed_json: return "malformed JSON document";
         case errc::malformed_config: return "invalid configuration";
+        case errc::unsupported_cni_version:
+            return "the network configuration asks for a CNI version this plugin does not "
+                   "support";
+        case errc::invalid_cni_environment:
+            return "a CNI environment variable (CNI_COMMAND, CNI_CONTAINERID, CNI_IFNAME, ...) "
+                   "is missing or invalid";
 
         case errc::insufficient_cidr_blocks:
             return "The specified subnet does not have enough free cidr blocks to satisfy "
