@@ -66,6 +66,8 @@ enum class errc : int {
     conflicting_grant,            ///< EC2's grant overlaps what the pool already holds
     unexpected_outcome,           ///< an outcome for an action that was not planned
     eni_excluded,                 ///< the ENI is trunk / efa-only / excluded from pod IPs
+    address_not_in_pool,          ///< the address is on no CIDR (prefix / secondary IP) of the node
+    pod_key_too_long,             ///< a pod key field exceeds its fixed capacity
 
     // --- instance catalogs and calculators ------------------------------------------------
     unknown_instance_type = 400,  ///< not in the catalog
@@ -155,6 +157,11 @@ public:
         case errc::eni_excluded:
             return "the network interface is not used for pod addresses (trunk, efa-only "
                    "or excluded)";
+        case errc::address_not_in_pool:
+            return "the address is on none of the node's prefixes or secondary IPs";
+        case errc::pod_key_too_long:
+            return "a pod key field is too long (network name at most 63, container id at "
+                   "most 64, interface name at most 15 characters)";
 
         case errc::unknown_instance_type: return "unknown instance type";
         case errc::missing_vcpus:
