@@ -168,6 +168,40 @@ public:
         count_ = Capacity;
     }
 
+    /// Adds the positions `64 * word_index + i` for every bit i of `mask` (several positions
+    /// of one 64-bit word at once, e.g. a whole /28 block); returns how many were added.
+    /// O(levels). Precondition: those positions are < Capacity.
+    constexpr std::size_t set_bits(std::size_t word_index, std::uint64_t mask) noexcept {
+        if (mask == 0) return 0;
+        check_pos(word_index * 64 + (63 - static_cast<std::size_t>(std::countl_zero(mask))));
+        word& w = words_[word_index];
+        const auto added = static_cast<std::size_t>(std::popcount(mask & ~w));
+        const bool was_empty = w == 0;
+        w |= mask;
+        count_ += added;
+        if (was_empty) propagate_set(word_index);
+        return added;
+    }
+
+    /// Removes the positions `64 * word_index + i` for every bit i of `mask`; returns how
+    /// many were removed. O(levels). Precondition: those positions are < Capacity.
+    constexpr std::size_t reset_bits(std::size_t word_index, std::uint64_t mask) noexcept {
+        if (mask == 0) return 0;
+        check_pos(word_index * 64 + (63 - static_cast<std::size_t>(std::countl_zero(mask))));
+        word& w = words_[word_index];
+        const auto removed = static_cast<std::size_t>(std::popcount(mask & w));
+        const bool had_members = w != 0;
+        w &= ~mask;
+        count_ -= removed;
+        if (had_members && w == 0) propagate_reset(word_index);
+        return removed;
+    }
+
+    /// The level-0 word `word_index` (positions 64*word_index .. +63). O(1).
+    [[nodiscard]] constexpr std::uint64_t word_at(std::size_t word_index) const noexcept {
+        return words_[word_index];
+    }
+
     /// Removes every position. O(Capacity/64).
     constexpr void reset_all() noexcept {
         words_ = {};
@@ -194,6 +228,26 @@ public:
     friend constexpr bool operator==(const hierarchical_bitset&, const hierarchical_bitset&) noexcept = default;
 
 private:
+    // Level-0 word `index` became non-empty: set its summary bits upwards.
+    constexpr void propagate_set(std::size_t index) noexcept {
+        for (std::size_t level = 1; level < shape.levels; ++level) {
+            word& w = words_[shape.offset[level] + (index >> 6)];
+            const bool was_empty = w == 0;
+            w |= word{1} << (index & 63);
+            if (!was_empty) break;
+            index >>= 6;
+        }
+    }
+    // Level-0 word `index` became empty: clear its summary bits upwards.
+    constexpr void propagate_reset(std::size_t index) noexcept {
+        for (std::size_t level = 1; level < shape.levels; ++level) {
+            word& w = words_[shape.offset[level] + (index >> 6)];
+            w &= ~(word{1} << (index & 63));
+            if (w != 0) break;
+            index >>= 6;
+        }
+    }
+
     // First member under word `index` of level `level` (which must be non-zero).
     [[nodiscard]] constexpr std::size_t descend_first(std::size_t level, std::size_t index) const noexcept {
         // Unrolled over the (compile-time) levels: each step is one load and one tzcnt.
