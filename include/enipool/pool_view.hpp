@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,7 @@ struct pool_view {
     unsigned slots_per_eni = 0;
     bool growth_in_flight = false; ///< an attach / assign is planned and not yet applied
     bool shrink_in_flight = false; ///< a release / detach is planned and not yet applied
+    std::optional<timestamp> last_shrink; ///< when a release / detach was last planned (none yet: empty)
     std::vector<eni_view> enis;    ///< every known ENI, by device index
     friend bool operator==(const pool_view&, const pool_view&) = default;
 };
