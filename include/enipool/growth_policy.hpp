@@ -11,7 +11,10 @@
 #include <enipool/limits.hpp>
 #include <enipool/pool_view.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <concepts>
+#include <cstdint>
 
 namespace enipool {
 
@@ -70,6 +73,208 @@ constexpr bool check_growth_policy() noexcept {
                   "called when EC2 refused a request of mode m with error e");
     return growth_policy<P>;
 }
+
+
+/// The back-offs every growth policy shares, with their defaults (the one place they live).
+/// Durations run on the pool's steady clock.
+struct back_off_config {
+    /// After InsufficientFreeAddressesInSubnet (and, for `prefix_only`, InsufficientCidrBlocks):
+    /// no growth for this long. 120 s is the VPC CNI's insufficientCidrErrorCooldown.
+    std::chrono::nanoseconds stall = std::chrono::seconds{120};
+    /// After RequestLimitExceeded (throttling) or any other refusal (PrivateIpAddressLimitExceeded,
+    /// AttachmentLimitExceeded, InvalidParameterValue for secondary IPs): no growth for this
+    /// long, doubled on each consecutive refusal up to `retry_max`, reset by a grant. 1 s is
+    /// the first retry delay of the AWS SDKs' standard retry mode; doubling is EC2's advice
+    /// for throttling.
+    std::chrono::nanoseconds retry = std::chrono::seconds{1};
+    /// Ceiling of the doubled retry back-off (the AWS SDKs cap theirs at 20 s).
+    std::chrono::nanoseconds retry_max = std::chrono::seconds{20};
+};
+
+namespace detail {
+
+// The back-off state shared by the policies: until when growth is off, and how many
+// consecutive refusals the retry back-off has doubled for.
+class back_off_state {
+public:
+    [[nodiscard]] bool may_grow(timestamp now) const noexcept { return now >= no_growth_until_; }
+    [[nodiscard]] timestamp no_growth_until() const noexcept { return no_growth_until_; }
+
+    // Stops growth until now + d (never shortens a running back-off).
+    void stop_for(timestamp now, std::chrono::nanoseconds d) noexcept {
+        no_growth_until_ = std::max(no_growth_until_, now + d);
+    }
+    // A throttle or other refusal: retry * 2^streak, capped at retry_max.
+    void retry_later(timestamp now, const back_off_config& c) noexcept {
+        std::chrono::nanoseconds d = c.retry;
+        for (unsigned i = 0; i < streak_ && d < c.retry_max; ++i) d *= 2;
+        stop_for(now, std::min(d, c.retry_max));
+        if (streak_ < 64) ++streak_;
+    }
+    void granted() noexcept { streak_ = 0; }
+
+private:
+    timestamp no_growth_until_{};
+    unsigned streak_ = 0;
+};
+
+} // namespace detail
+
+/// prefix_first's runtime knobs; every default is here.
+struct prefix_first_config {
+    /// How long to grow with secondary IPs before asking for prefixes again (DOMAIN.md 5's
+    /// choice for Auto Mode: 120 s).
+    std::chrono::nanoseconds prefix_retry_after = std::chrono::seconds{120};
+    /// true: never return to prefixes after the first fallback (Cilium's ENI mode).
+    bool permanent_fallback = false;
+    back_off_config back_off{};
+};
+
+/// prefix_only's and secondary_only's runtime knobs (defaults in back_off_config).
+struct stall_policy_config {
+    back_off_config back_off{};
+};
+
+/// Grow with /28 prefixes; when the subnet has no free aligned /28 (InsufficientCidrBlocks,
+/// or InvalidParameterValue for a prefix request: DOMAIN.md 3) grow with secondary IPs
+/// instead for `prefix_retry_after`, then try prefixes again (Auto Mode's behaviour; the
+/// pool serves pods from both kinds meanwhile). `permanent_fallback` never returns to
+/// prefixes (Cilium's ENI mode). InsufficientFreeAddressesInSubnet stops all growth for
+/// `back_off.stall` (the VPC CNI's 120 s). Needs a Nitro or bare-metal type.
+class prefix_first {
+public:
+    using config = prefix_first_config;
+    static constexpr bool needs_prefix_support = true;
+
+    /// O(1), no errors.
+    explicit prefix_first(const config& c = {}) noexcept : config_(c) {}
+
+    /// Secondary while falling back, else prefix. O(1).
+    [[nodiscard]] address_mode mode(timestamp now) const noexcept {
+        return falling_back(now) ? address_mode::secondary : address_mode::prefix;
+    }
+    /// False during a stall or retry back-off. O(1).
+    [[nodiscard]] bool may_grow(timestamp now) const noexcept { return state_.may_grow(now); }
+    /// A grant resets the retry back-off; it does not end a fallback. O(1).
+    void on_grant(timestamp, address_mode) noexcept { state_.granted(); }
+    /// Reacts to EC2's refusal of a request of mode `m` (see the class comment). O(1).
+    void on_error(timestamp now, address_mode m, errc e) noexcept {
+        const bool no_block = e == errc::insufficient_cidr_blocks ||
+                              (e == errc::invalid_parameter_value && m == address_mode::prefix);
+        if (no_block && m == address_mode::prefix) {
+            if (!falling_back(now)) ++fallbacks_;
+            fallback_until_ = std::max(fallback_until_, now + config_.prefix_retry_after);
+            ever_fell_back_ = true;
+        } else if (no_block || e == errc::insufficient_free_addresses) {
+            ++stalls_;
+            state_.stop_for(now, config_.back_off.stall);
+        } else {
+            state_.retry_later(now, config_.back_off);
+        }
+    }
+
+    /// Times the policy switched from prefixes to secondary IPs. O(1).
+    [[nodiscard]] std::uint64_t fallbacks() const noexcept { return fallbacks_; }
+    /// Times growth stopped for the stall back-off. O(1).
+    [[nodiscard]] std::uint64_t stalls() const noexcept { return stalls_; }
+    /// When growth may resume (not later than now: it may grow). O(1).
+    [[nodiscard]] timestamp no_growth_until() const noexcept { return state_.no_growth_until(); }
+    /// When prefixes are tried again (not later than now: prefix mode). O(1).
+    [[nodiscard]] timestamp fallback_until() const noexcept { return fallback_until_; }
+    [[nodiscard]] const config& settings() const noexcept { return config_; }
+
+private:
+    [[nodiscard]] bool falling_back(timestamp now) const noexcept {
+        return (config_.permanent_fallback && ever_fell_back_) || now < fallback_until_;
+    }
+    config config_;
+    detail::back_off_state state_;
+    timestamp fallback_until_{};
+    bool ever_fell_back_ = false;
+    std::uint64_t fallbacks_ = 0;
+    std::uint64_t stalls_ = 0;
+};
+
+/// Grow with /28 prefixes only. When the subnet has no free aligned /28 or too few free
+/// addresses, stop growing for `back_off.stall` and keep serving pods from what the pool
+/// holds (DESIGN.md). Needs a Nitro or bare-metal type.
+class prefix_only {
+public:
+    using config = stall_policy_config;
+    static constexpr bool needs_prefix_support = true;
+
+    /// O(1), no errors.
+    explicit prefix_only(const config& c = {}) noexcept : config_(c) {}
+    /// Always prefix. O(1).
+    [[nodiscard]] address_mode mode(timestamp) const noexcept { return address_mode::prefix; }
+    /// False during a stall or retry back-off. O(1).
+    [[nodiscard]] bool may_grow(timestamp now) const noexcept { return state_.may_grow(now); }
+    /// Resets the retry back-off. O(1).
+    void on_grant(timestamp, address_mode) noexcept { state_.granted(); }
+    /// InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, InvalidParameterValue: stall;
+    /// anything else: retry back-off. O(1).
+    void on_error(timestamp now, address_mode, errc e) noexcept {
+        if (e == errc::insufficient_cidr_blocks || e == errc::insufficient_free_addresses ||
+            e == errc::invalid_parameter_value) {
+            ++stalls_;
+            state_.stop_for(now, config_.back_off.stall);
+        } else {
+            state_.retry_later(now, config_.back_off);
+        }
+    }
+    /// Times growth stopped for the stall back-off. O(1).
+    [[nodiscard]] std::uint64_t stalls() const noexcept { return stalls_; }
+    /// When growth may resume. O(1).
+    [[nodiscard]] timestamp no_growth_until() const noexcept { return state_.no_growth_until(); }
+    [[nodiscard]] const config& settings() const noexcept { return config_; }
+
+private:
+    config config_;
+    detail::back_off_state state_;
+    std::uint64_t stalls_ = 0;
+};
+
+/// Grow with secondary IPs only: Xen types, Auto Mode's `ipv4PrefixSize: "32"`, the VPC CNI
+/// without prefix delegation. InsufficientFreeAddressesInSubnet (or InsufficientCidrBlocks)
+/// stops growth for `back_off.stall`. Works on every instance type.
+class secondary_only {
+public:
+    using config = stall_policy_config;
+    static constexpr bool needs_prefix_support = false;
+
+    /// O(1), no errors.
+    explicit secondary_only(const config& c = {}) noexcept : config_(c) {}
+    /// Always secondary. O(1).
+    [[nodiscard]] address_mode mode(timestamp) const noexcept { return address_mode::secondary; }
+    /// False during a stall or retry back-off. O(1).
+    [[nodiscard]] bool may_grow(timestamp now) const noexcept { return state_.may_grow(now); }
+    /// Resets the retry back-off. O(1).
+    void on_grant(timestamp, address_mode) noexcept { state_.granted(); }
+    /// InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks: stall; anything else:
+    /// retry back-off. O(1).
+    void on_error(timestamp now, address_mode, errc e) noexcept {
+        if (e == errc::insufficient_free_addresses || e == errc::insufficient_cidr_blocks) {
+            ++stalls_;
+            state_.stop_for(now, config_.back_off.stall);
+        } else {
+            state_.retry_later(now, config_.back_off);
+        }
+    }
+    /// Times growth stopped for the stall back-off. O(1).
+    [[nodiscard]] std::uint64_t stalls() const noexcept { return stalls_; }
+    /// When growth may resume. O(1).
+    [[nodiscard]] timestamp no_growth_until() const noexcept { return state_.no_growth_until(); }
+    [[nodiscard]] const config& settings() const noexcept { return config_; }
+
+private:
+    config config_;
+    detail::back_off_state state_;
+    std::uint64_t stalls_ = 0;
+};
+
+static_assert(growth_policy<prefix_first>);
+static_assert(growth_policy<prefix_only>);
+static_assert(growth_policy<secondary_only>);
 
 } // namespace enipool
 
