@@ -68,6 +68,7 @@ enum class errc : int {
     eni_excluded,                 ///< the ENI is trunk / efa-only / excluded from pod IPs
     address_not_in_pool,          ///< the address is on no CIDR (prefix / secondary IP) of the node
     pod_key_too_long,             ///< a pod key field exceeds its fixed capacity
+    pool_invariant_broken,        ///< check(): the pool's internal state contradicts itself
 
     // --- instance catalogs and calculators ------------------------------------------------
     unknown_instance_type = 400,  ///< not in the catalog
@@ -162,6 +163,9 @@ public:
         case errc::pod_key_too_long:
             return "a pod key field is too long (network name at most 63, container id at "
                    "most 64, interface name at most 15 characters)";
+        case errc::pool_invariant_broken:
+            return "internal error: the node pool's state contradicts itself (a bug in "
+                   "enipool; please report it with the detail)";
 
         case errc::unknown_instance_type: return "unknown instance type";
         case errc::missing_vcpus:
