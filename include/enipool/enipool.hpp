@@ -7,4 +7,5 @@
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
 #include <enipool/limits.hpp>
+#include <enipool/policy.hpp>
 #include <enipool/pool_view.hpp>
