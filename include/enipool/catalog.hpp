@@ -1,0 +1,358 @@
+// enipool/catalog.hpp: instance catalogs: instance types by name, the CSV reader for the
+// format of shared/data/instance-limits.csv, and a built-in catalog of common types.
+//
+// The JSON of `aws ec2 describe-instance-types` is read by enipool/json/catalog_json.hpp
+// (it needs nlohmann-json); this header needs Boost and fmt only.
+#pragma once
+
+#include <enipool/error.hpp>
+#include <enipool/limits.hpp>
+
+#include <boost/container/flat_map.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace enipool {
+
+/// Instance types by name, iterated in name order (a sorted flat map).
+class catalog {
+public:
+    using map_type = boost::container::flat_map<std::string, instance_type, std::less<>>;
+    using const_iterator = map_type::const_iterator;
+
+    /// Adds a type. O(n) (sorted vector insert). Errors: `invalid_instance_limits` when the
+    /// name is empty or already present; the catalog is then unchanged.
+    result<void> insert(instance_type type) {
+        if (type.name.empty()) return error(errc::invalid_instance_limits, "an instance type has no name");
+        if (types_.contains(type.name))
+            return error(errc::invalid_instance_limits, fmt::format("{} is listed twice", type.name));
+        std::string key = type.name;
+        types_.emplace(std::move(key), std::move(type));
+        return success();
+    }
+
+    /// The type named `name`, or nullptr. O(log n). No errors.
+    [[nodiscard]] const instance_type* find(std::string_view name) const noexcept {
+        auto it = types_.find(name);
+        return it == types_.end() ? nullptr : &it->second;
+    }
+
+    /// The type named `name`. O(log n). Errors: `unknown_instance_type` with the name.
+    [[nodiscard]] result<instance_type> at(std::string_view name) const {
+        if (const auto* type = find(name)) return *type;
+        return error(errc::unknown_instance_type, std::string(name));
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return types_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return types_.empty(); }
+    /// Iteration yields `std::pair<const std::string, instance_type>`-like entries by name.
+    [[nodiscard]] const_iterator begin() const noexcept { return types_.begin(); }
+    [[nodiscard]] const_iterator end() const noexcept { return types_.end(); }
+
+    friend bool operator==(const catalog&, const catalog&) = default;
+    /// "catalog of N instance types" (for test diagnostics and logs).
+    friend std::ostream& operator<<(std::ostream& os, const catalog& c) {
+        return os << "catalog of " << c.size() << " instance types";
+    }
+
+private:
+    map_type types_;
+};
+
+namespace detail {
+
+[[nodiscard]] inline std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+[[nodiscard]] inline std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> parts;
+    for (;;) {
+        const auto at = s.find(sep);
+        parts.push_back(trim(s.substr(0, at)));
+        if (at == std::string_view::npos) return parts;
+        s.remove_prefix(at + 1);
+    }
+}
+
+/// A whole-field unsigned decimal, or nullopt.
+[[nodiscard]] inline std::optional<unsigned> parse_unsigned(std::string_view s) noexcept {
+    unsigned value = 0;
+    if (s.empty()) return std::nullopt;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+    return value;
+}
+
+[[nodiscard]] inline std::optional<bool> parse_bool(std::string_view s) noexcept {
+    if (s == "true") return true;
+    if (s == "false") return false;
+    return std::nullopt;
+}
+
+[[nodiscard]] inline std::optional<hypervisor_kind> parse_hypervisor(std::string_view s) noexcept {
+    if (s == "nitro") return hypervisor_kind::nitro;
+    if (s == "xen") return hypervisor_kind::xen;
+    if (s == "unknown" || s.empty()) return hypervisor_kind::unknown;
+    return std::nullopt;
+}
+
+/// `index:max_enis;index:max_enis...`; the reason on failure.
+[[nodiscard]] inline result<std::vector<network_card>> parse_network_cards(std::string_view s) {
+    std::vector<network_card> cards;
+    for (auto part : split(s, ';')) {
+        const auto colon = part.find(':');
+        if (colon == std::string_view::npos)
+            return error(errc::malformed_csv, fmt::format("network card '{}' is not index:max_enis", part));
+        const auto index = parse_unsigned(trim(part.substr(0, colon)));
+        const auto enis = parse_unsigned(trim(part.substr(colon + 1)));
+        if (!index || !enis)
+            return error(errc::malformed_csv, fmt::format("network card '{}' is not index:max_enis", part));
+        for (const auto& c : cards)
+            if (c.index == *index)
+                return error(errc::malformed_csv, fmt::format("network card {} is listed twice", *index));
+        cards.push_back({*index, *enis});
+    }
+    return cards;
+}
+
+/// Checks what both readers require of a finished type: real limits, and a default card
+/// whose ENI limit is `max_enis`. The reason on failure ("name: reason").
+[[nodiscard]] inline std::optional<std::string> check_catalog_row(const instance_type& t) {
+    if (t.name.empty()) return "the instance type name is empty";
+    if (auto ok = validate(t); !ok) return ok.error().detail(); // "name: reason"
+    if (t.network_cards.empty()) return std::nullopt;
+    for (const auto& c : t.network_cards)
+        if (c.index == t.default_network_card_index) {
+            if (c.max_enis != t.max_enis)
+                return fmt::format("{}: max_enis {} differs from the default network card's {}",
+                                   t.name, t.max_enis, c.max_enis);
+            return std::nullopt;
+        }
+    return fmt::format("{}: the default network card {} is not in network_cards", t.name,
+                       t.default_network_card_index);
+}
+
+} // namespace detail
+
+/// Reads an instance table in the CSV format of shared/data/instance-limits.csv.
+///
+/// The header line names the columns, in any order; unknown columns are ignored. Required:
+/// `instance_type`, `max_enis`, `ipv4_per_eni`, `default_network_card_index`,
+/// `network_cards` (`index:max_enis;...`), `hypervisor` (nitro | xen | unknown),
+/// `bare_metal` (true | false). Optional: `vcpus` (empty = unknown), `efa_supported`
+/// (true | false), `efa_only_interfaces`. Fields are split on commas (no quoting); blank
+/// lines are skipped; `\r\n` line ends are accepted. O(n log n) in the rows.
+/// Errors: `malformed_csv` with "line N: reason" for the first bad header or row (wrong
+/// field count, bad number, unknown hypervisor, invalid limits, duplicate type, default
+/// card missing or inconsistent). Nothing is half-loaded: on error no catalog is returned.
+[[nodiscard]] inline result<catalog> parse_catalog_csv(std::string_view text) {
+    enum column : std::size_t {
+        name, max_enis, ipv4_per_eni, default_card, cards, hypervisor, bare_metal, vcpus,
+        efa_supported, efa_only, column_count
+    };
+    static constexpr std::array<std::string_view, column_count> names{
+        "instance_type", "max_enis", "ipv4_per_eni", "default_network_card_index", "network_cards",
+        "hypervisor", "bare_metal", "vcpus", "efa_supported", "efa_only_interfaces"};
+    constexpr std::size_t required = vcpus; // the columns before `vcpus` are required
+
+    auto fail = [](std::size_t line, std::string reason) {
+        return error(errc::malformed_csv, fmt::format("line {}: {}", line, reason));
+    };
+
+    std::array<std::optional<std::size_t>, column_count> where{};
+    std::size_t field_count = 0;
+    bool have_header = false;
+    catalog out;
+    std::size_t line_no = 0;
+    while (!text.empty()) {
+        const auto eol = text.find('\n');
+        const std::string_view line = detail::trim(text.substr(0, eol));
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        ++line_no;
+        if (line.empty()) continue;
+        const auto fields = detail::split(line, ',');
+        if (!have_header) {
+            for (std::size_t i = 0; i < fields.size(); ++i)
+                for (std::size_t c = 0; c < column_count; ++c)
+                    if (fields[i] == names[c]) {
+                        if (where[c]) return fail(line_no, fmt::format("column '{}' appears twice", names[c]));
+                        where[c] = i;
+                    }
+            for (std::size_t c = 0; c < required; ++c)
+                if (!where[c]) return fail(line_no, fmt::format("the header lacks the column '{}'", names[c]));
+            field_count = fields.size();
+            have_header = true;
+            continue;
+        }
+        if (fields.size() != field_count)
+            return fail(line_no, fmt::format("{} fields where the header has {}", fields.size(), field_count));
+        auto field = [&](column c) { return fields[*where[c]]; };
+        auto number = [&](column c) -> result<unsigned> {
+            if (auto v = detail::parse_unsigned(field(c))) return *v;
+            return fail(line_no, fmt::format("{} '{}' is not a non-negative integer", names[c], field(c)));
+        };
+        auto boolean = [&](column c) -> result<bool> {
+            if (auto v = detail::parse_bool(field(c))) return *v;
+            return fail(line_no, fmt::format("{} '{}' is not true or false", names[c], field(c)));
+        };
+
+        instance_type t;
+        t.name = std::string(field(name));
+        auto enis = number(max_enis);
+        if (!enis) return enis.error();
+        t.max_enis = *enis;
+        auto ipv4 = number(ipv4_per_eni);
+        if (!ipv4) return ipv4.error();
+        t.ipv4_per_eni = *ipv4;
+        auto def = number(default_card);
+        if (!def) return def.error();
+        t.default_network_card_index = *def;
+        auto card_list = detail::parse_network_cards(field(cards));
+        if (!card_list) return fail(line_no, card_list.error().detail());
+        t.network_cards = std::move(*card_list);
+        auto hv = detail::parse_hypervisor(field(hypervisor));
+        if (!hv)
+            return fail(line_no, fmt::format("hypervisor '{}' is not nitro, xen or unknown", field(hypervisor)));
+        t.hypervisor = *hv;
+        auto metal = boolean(bare_metal);
+        if (!metal) return metal.error();
+        t.bare_metal = *metal;
+        if (where[vcpus] && !field(vcpus).empty()) {
+            auto v = number(vcpus);
+            if (!v) return v.error();
+            if (*v == 0) return fail(line_no, "vcpus is 0");
+            t.vcpus = *v;
+        }
+        if (where[efa_supported] && !field(efa_supported).empty()) {
+            auto v = boolean(efa_supported);
+            if (!v) return v.error();
+            t.efa_supported = *v;
+        }
+        if (where[efa_only] && !field(efa_only).empty()) {
+            auto v = number(efa_only);
+            if (!v) return v.error();
+            t.efa_only_interfaces = *v;
+        }
+        if (auto reason = detail::check_catalog_row(t)) return fail(line_no, *reason);
+        if (auto ok = out.insert(std::move(t)); !ok) return fail(line_no, ok.error().detail());
+    }
+    if (!have_header) return error(errc::malformed_csv, "line 1: the file is empty (no header line)");
+    return out;
+}
+
+/// The whole content of a file. O(size). Errors: `io_error` with the path and the reason.
+[[nodiscard]] inline result<std::string> read_text_file(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return error(errc::io_error, fmt::format("cannot open {}", path));
+    std::string text;
+    char buffer[65536];
+    for (;;) {
+        const std::size_t n = std::fread(buffer, 1, sizeof buffer, f);
+        text.append(buffer, n);
+        if (n < sizeof buffer) break;
+    }
+    const bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    if (failed) return error(errc::io_error, fmt::format("cannot read {}", path));
+    return text;
+}
+
+namespace detail {
+/// Reads `path` and parses it with `parse`; a parse error's detail gets the path in front.
+template <class Parse>
+[[nodiscard]] result<catalog> read_catalog_file(const std::string& path, Parse parse) {
+    auto text = read_text_file(path);
+    if (!text) return text.error();
+    auto parsed = parse(std::string_view(*text));
+    if (!parsed) return error(parsed.error().code(), fmt::format("{}: {}", path, parsed.error().detail()));
+    return parsed;
+}
+} // namespace detail
+
+/// Reads a CSV instance table from a file (see `parse_catalog_csv`). O(n log n).
+/// Errors: `io_error`, `malformed_csv` (detail starts with the path).
+[[nodiscard]] inline result<catalog> read_catalog_csv(const std::string& path) {
+    return detail::read_catalog_file(path, [](std::string_view text) { return parse_catalog_csv(text); });
+}
+
+namespace detail {
+
+// The built-in table: common current types. Limits as in shared/data/instance-limits.csv
+// (a test checks every row against it); vCPUs are EC2's DefaultVCpus.
+inline constexpr std::string_view builtin_catalog_csv = R"(instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal,efa_supported
+c4.large,2,3,10,0,0:3,xen,false,false
+c5.large,2,3,10,0,0:3,nitro,false,false
+c5.xlarge,4,4,15,0,0:4,nitro,false,false
+c5.2xlarge,8,4,15,0,0:4,nitro,false,false
+c5.metal,96,15,50,0,0:15,unknown,true,false
+c6i.large,2,3,10,0,0:3,nitro,false,false
+c6i.xlarge,4,4,15,0,0:4,nitro,false,false
+c7g.large,2,3,10,0,0:3,nitro,false,false
+c7i.xlarge,4,4,15,0,0:4,nitro,false,false
+g5.xlarge,4,4,15,0,0:4,nitro,false,false
+i3.large,2,3,10,0,0:3,xen,false,false
+m4.large,2,2,10,0,0:2,xen,false,false
+m5.large,2,3,10,0,0:3,nitro,false,false
+m5.xlarge,4,4,15,0,0:4,nitro,false,false
+m5.2xlarge,8,4,15,0,0:4,nitro,false,false
+m5.4xlarge,16,8,30,0,0:8,nitro,false,false
+m5.8xlarge,32,8,30,0,0:8,nitro,false,false
+m5.12xlarge,48,8,30,0,0:8,nitro,false,false
+m5.24xlarge,96,15,50,0,0:15,nitro,false,false
+m5.metal,96,15,50,0,0:15,unknown,true,false
+m6g.metal,64,15,50,0,0:15,unknown,true,false
+m6i.large,2,3,10,0,0:3,nitro,false,false
+m6i.xlarge,4,4,15,0,0:4,nitro,false,false
+m6i.2xlarge,8,4,15,0,0:4,nitro,false,false
+m6i.4xlarge,16,8,30,0,0:8,nitro,false,false
+m7g.medium,1,2,4,0,0:2,nitro,false,false
+m7g.large,2,3,10,0,0:3,nitro,false,false
+m7g.xlarge,4,4,15,0,0:4,nitro,false,false
+m7i.large,2,3,10,0,0:3,nitro,false,false
+m7i.xlarge,4,4,15,0,0:4,nitro,false,false
+p5.48xlarge,192,2,50,0,0:2;1:2;2:2;3:2;4:2;5:2;6:2;7:2;8:2;9:2;10:2;11:2;12:2;13:2;14:2;15:2;16:2;17:2;18:2;19:2;20:2;21:2;22:2;23:2;24:2;25:2;26:2;27:2;28:2;29:2;30:2;31:2,nitro,false,true
+r5.large,2,3,10,0,0:3,nitro,false,false
+r5.xlarge,4,4,15,0,0:4,nitro,false,false
+r6i.large,2,3,10,0,0:3,nitro,false,false
+r7g.xlarge,4,4,15,0,0:4,nitro,false,false
+t2.medium,2,3,6,0,0:3,xen,false,false
+t3.nano,2,2,2,0,0:2,nitro,false,false
+t3.micro,2,2,2,0,0:2,nitro,false,false
+t3.small,2,3,4,0,0:3,nitro,false,false
+t3.medium,2,3,6,0,0:3,nitro,false,false
+t3.large,2,3,12,0,0:3,nitro,false,false
+t3.xlarge,4,4,15,0,0:4,nitro,false,false
+t3.2xlarge,8,4,15,0,0:4,nitro,false,false
+t3a.medium,2,3,6,0,0:3,nitro,false,false
+t4g.medium,2,3,6,0,0:3,nitro,false,false
+)";
+
+} // namespace detail
+
+/// The built-in catalog: 45 common current types with their vCPU counts, used when no
+/// instance table is given. Built once (thread-safe static). O(1) after the first call.
+/// No errors (the table is checked by a test).
+[[nodiscard]] inline const catalog& builtin_catalog() {
+    static const catalog table = [] {
+        auto parsed = parse_catalog_csv(detail::builtin_catalog_csv);
+        return parsed ? std::move(*parsed) : catalog{};
+    }();
+    return table;
+}
+
+} // namespace enipool

@@ -1,0 +1,312 @@
+// catalog.hpp and json/catalog_json.hpp: the CSV reader (header-driven, every malformed row
+// with its line number), the AWS CLI JSON reader (errors with the JSON path), format
+// detection, nothing half-loaded, and the built-in catalog checked against the shared table.
+#include <enipool/catalog.hpp>
+#include <enipool/json/catalog_json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using enipool::errc;
+using enipool::hypervisor_kind;
+
+namespace {
+
+const std::string header =
+    "instance_type,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal\n";
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    const std::string path = std::string(ENIPOOL_BIN_DIR) + "/catalog_test_" + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+// Expects `text` to fail with `code` and a detail containing `where` and `why`.
+void check_rejected(const std::string& text, errc code, const std::string& where, const std::string& why) {
+    const auto r = enipool::parse_catalog(text);
+    INFO(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == code);
+    CHECK_THAT(r.error().detail(), Catch::Contains(where));
+    CHECK_THAT(r.error().detail(), Catch::Contains(why));
+}
+
+} // namespace
+
+TEST_CASE("CSV rows of the shared format load field by field", "[catalog]") {
+    const auto r = enipool::parse_catalog_csv(header +
+                                              "m5.large,3,10,0,0:3,nitro,false\n"
+                                              "c5.metal,15,50,0,0:15,unknown,true\r\n"
+                                              "p4d.24xlarge,4,50,0,0:4;1:4;2:4;3:4,nitro,false\n"
+                                              "m4.large,2,10,0,0:2,xen,false\n\n");
+    REQUIRE(r);
+    REQUIRE(r->size() == 4);
+    std::vector<std::string> order;
+    for (const auto& [name, type] : *r) order.push_back(name);
+    CHECK(order == std::vector<std::string>{"c5.metal", "m4.large", "m5.large", "p4d.24xlarge"});
+    const auto* m5 = r->find("m5.large");
+    REQUIRE(m5 != nullptr);
+    CHECK(m5->max_enis == 3);
+    CHECK(m5->ipv4_per_eni == 10);
+    CHECK(m5->hypervisor == hypervisor_kind::nitro);
+    CHECK_FALSE(m5->bare_metal);
+    CHECK_FALSE(m5->vcpus);
+    const auto* metal = r->find("c5.metal");
+    REQUIRE(metal != nullptr);
+    CHECK(metal->bare_metal);
+    CHECK(metal->hypervisor == hypervisor_kind::unknown);
+    const auto* p4d = r->find("p4d.24xlarge");
+    REQUIRE(p4d != nullptr);
+    CHECK(p4d->network_cards == std::vector<enipool::network_card>{{0, 4}, {1, 4}, {2, 4}, {3, 4}});
+    CHECK(r->find("m4.large")->hypervisor == hypervisor_kind::xen);
+    CHECK(r->find("x.none") == nullptr);
+    CHECK(r->at("x.none").error() == errc::unknown_instance_type);
+}
+
+TEST_CASE("CSV columns may come in any order, with vcpus and unknown columns", "[catalog]") {
+    const auto plain = enipool::parse_catalog_csv(header + "m5.large,3,10,0,0:3,nitro,false\n");
+    const auto shuffled = enipool::parse_catalog_csv(
+        "bare_metal,memory_mib,hypervisor,network_cards,vcpus,default_network_card_index,ipv4_per_eni,"
+        "max_enis,instance_type,efa_only_interfaces\n"
+        "false,8192,nitro,0:3,2,0,10,3,m5.large,1\n");
+    REQUIRE(plain);
+    REQUIRE(shuffled);
+    const auto& a = *plain->find("m5.large");
+    const auto& b = *shuffled->find("m5.large");
+    CHECK(b.vcpus == 2u);
+    CHECK(b.efa_only_interfaces == 1);
+    auto b_without_extras = b;
+    b_without_extras.vcpus.reset();
+    b_without_extras.efa_only_interfaces = 0;
+    CHECK(b_without_extras == a);
+    // an empty vcpus cell means unknown
+    const auto empty_vcpus = enipool::parse_catalog_csv(
+        "instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal\n"
+        "m5.large,,3,10,0,0:3,nitro,false\n");
+    REQUIRE(empty_vcpus);
+    CHECK_FALSE(empty_vcpus->find("m5.large")->vcpus);
+}
+
+TEST_CASE("every malformed CSV row is rejected with its line number and reason", "[catalog]") {
+    const std::string good = "m5.large,3,10,0,0:3,nitro,false\n";
+    // line 1 is the header, line 2 the good row, line 3 the bad one
+    const std::vector<std::pair<std::string, std::string>> bad_rows = {
+        {"c5.large,3,10,0,0:3,nitro\n", "6 fields where the header has 7"},
+        {"c5.large,3,10,0,0:3,nitro,false,extra\n", "8 fields"},
+        {"c5.large,three,10,0,0:3,nitro,false\n", "max_enis 'three' is not a non-negative integer"},
+        {"c5.large,3,-10,0,0:3,nitro,false\n", "ipv4_per_eni '-10'"},
+        {"c5.large,3,10,x,0:3,nitro,false\n", "default_network_card_index 'x'"},
+        {"c5.large,3,10,0,0-3,nitro,false\n", "network card '0-3' is not index:max_enis"},
+        {"c5.large,3,10,0,0:3;0:3,nitro,false\n", "network card 0 is listed twice"},
+        {"c5.large,3,10,0,0:3,kvm,false\n", "hypervisor 'kvm' is not nitro, xen or unknown"},
+        {"c5.large,3,10,0,0:3,nitro,yes\n", "bare_metal 'yes' is not true or false"},
+        {"c5.large,0,10,0,0:0,nitro,false\n", "max_enis is 0"},
+        {"c5.large,3,1,0,0:3,nitro,false\n", "ipv4_per_eni 1 is outside 2..64"},
+        {"c5.large,3,65,0,0:3,nitro,false\n", "ipv4_per_eni 65 is outside 2..64"},
+        {"c5.large,3,10,1,0:3,nitro,false\n", "the default network card 1 is not in network_cards"},
+        {"c5.large,3,10,0,0:4,nitro,false\n", "max_enis 3 differs from the default network card's 4"},
+        {",3,10,0,0:3,nitro,false\n", "the instance type name is empty"},
+        {"m5.large,3,10,0,0:3,nitro,false\n", "m5.large is listed twice"},
+    };
+    for (const auto& [row, why] : bad_rows) check_rejected(header + good + row, errc::malformed_csv, "line 3: ", why);
+
+    // with a vcpus column: not a number, zero
+    const std::string vh =
+        "instance_type,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal,vcpus\n";
+    check_rejected(vh + "m5.large,3,10,0,0:3,nitro,false,two\n", errc::malformed_csv, "line 2: ", "vcpus 'two'");
+    check_rejected(vh + "m5.large,3,10,0,0:3,nitro,false,0\n", errc::malformed_csv, "line 2: ", "vcpus is 0");
+    // blank lines count: the bad row is on line 4
+    check_rejected(header + good + "\n" + "c5.large,3,10,0,0:3,kvm,false\n", errc::malformed_csv, "line 4: ", "kvm");
+
+    // the header
+    check_rejected("instance_type,max_enis,ipv4_per_eni\nm5.large,3,10\n", errc::malformed_csv, "line 1: ",
+                   "the header lacks the column 'default_network_card_index'");
+    check_rejected("instance_type,max_enis,max_enis,ipv4_per_eni\n", errc::malformed_csv, "line 1: ",
+                   "column 'max_enis' appears twice");
+    check_rejected("", errc::malformed_csv, "line 1: ", "no header line");
+}
+
+TEST_CASE("a CSV with a bad row loads nothing, and a file's errors name it", "[catalog]") {
+    const std::string text = header + "m5.large,3,10,0,0:3,nitro,false\n" + "c5.large,3,10,0,0:3,nitro,maybe\n";
+    const auto r = enipool::parse_catalog_csv(text);
+    REQUIRE_FALSE(r); // no partial catalog exists to be used
+    const auto path = write_temp("bad.csv", text);
+    const auto from_file = enipool::load_catalog(path);
+    REQUIRE_FALSE(from_file);
+    CHECK(from_file.error() == errc::malformed_csv);
+    CHECK_THAT(from_file.error().detail(), Catch::StartsWith(path + ": line 3: "));
+    const auto csv_only = enipool::read_catalog_csv(path);
+    REQUIRE_FALSE(csv_only);
+    CHECK(csv_only.error().detail() == from_file.error().detail());
+    std::remove(path.c_str());
+
+    const auto missing = enipool::load_catalog(std::string(ENIPOOL_BIN_DIR) + "/no-such-catalog.csv");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error() == errc::io_error);
+    CHECK_THAT(missing.error().detail(), Catch::Contains("no-such-catalog.csv"));
+}
+
+TEST_CASE("the AWS CLI's describe-instance-types JSON loads", "[catalog][json]") {
+    const auto r = enipool::load_catalog(ENIPOOL_SOURCE_DIR "/tests/data/describe-instance-types.json");
+    REQUIRE(r);
+    REQUIRE(r->size() == 4);
+    // p5.48xlarge: 64 interfaces in total, but max_enis is the default card's 2
+    const auto& p5 = *r->find("p5.48xlarge");
+    CHECK(p5.max_enis == 2);
+    CHECK(p5.ipv4_per_eni == 50);
+    CHECK(p5.vcpus == 192u);
+    CHECK(p5.network_cards.size() == 32);
+    CHECK(p5.efa_supported);
+    CHECK(p5.hypervisor == hypervisor_kind::nitro);
+    const auto& m5 = *r->find("m5.large");
+    CHECK(m5.max_enis == 3);
+    CHECK(m5.ipv4_per_eni == 10);
+    CHECK(m5.vcpus == 2u);
+    CHECK_FALSE(m5.efa_supported);
+    // bare metal: the AWS CLI prints no Hypervisor
+    const auto& metal = *r->find("c5.metal");
+    CHECK(metal.bare_metal);
+    CHECK(metal.hypervisor == hypervisor_kind::unknown);
+    CHECK(metal.max_enis == 15);
+    CHECK(r->find("m4.large")->hypervisor == hypervisor_kind::xen);
+}
+
+TEST_CASE("the JSON reader takes the default card, not card 0 or the total", "[catalog][json]") {
+    const auto r = enipool::parse_catalog_json(R"({"InstanceTypes":[{"InstanceType":"x.odd",
+        "NetworkInfo":{"MaximumNetworkInterfaces":12,"Ipv4AddressesPerInterface":10,"DefaultNetworkCardIndex":1,
+        "NetworkCards":[{"NetworkCardIndex":0,"MaximumNetworkInterfaces":4},
+                        {"NetworkCardIndex":1,"MaximumNetworkInterfaces":8}]}}]})");
+    REQUIRE(r);
+    const auto& t = *r->find("x.odd");
+    CHECK(t.max_enis == 8);
+    CHECK(t.default_network_card_index == 1);
+    CHECK_FALSE(t.vcpus);
+    CHECK(t.hypervisor == hypervisor_kind::unknown);
+    // without NetworkCards: the total
+    const auto old = enipool::parse_catalog_json(R"({"InstanceTypes":[{"InstanceType":"x.old",
+        "NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10}}]})");
+    REQUIRE(old);
+    CHECK(old->find("x.old")->max_enis == 3);
+}
+
+TEST_CASE("malformed JSON is rejected with the JSON path and reason", "[catalog][json]") {
+    const std::string ok_net = R"("NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10})";
+    const std::string m5 = R"({"InstanceType":"m5.large",)" + ok_net + "}";
+    auto doc = [&](const std::string& second) { return R"({"InstanceTypes":[)" + m5 + "," + second + "]}"; };
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {doc(R"({"NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10}})"),
+         "InstanceTypes[1].InstanceType: missing"},
+        {doc(R"({"InstanceType":7,)" + ok_net + "}"), "InstanceTypes[1].InstanceType: not a non-empty string"},
+        {doc(R"({"InstanceType":"c5.large"})"), "InstanceTypes[1].NetworkInfo: missing"},
+        {doc(R"({"InstanceType":"c5.large","NetworkInfo":{"MaximumNetworkInterfaces":3}})"),
+         "InstanceTypes[1].NetworkInfo.Ipv4AddressesPerInterface: missing"},
+        {doc(R"({"InstanceType":"c5.large","NetworkInfo":{"MaximumNetworkInterfaces":-3,"Ipv4AddressesPerInterface":10}})"),
+         "InstanceTypes[1].NetworkInfo.MaximumNetworkInterfaces: -3 is not a non-negative integer"},
+        {doc(R"({"InstanceType":"c5.large","NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":"10"}})"),
+         "InstanceTypes[1].NetworkInfo.Ipv4AddressesPerInterface: \"10\" is not a non-negative integer"},
+        {doc(R"({"InstanceType":"c5.large","VCpuInfo":{"DefaultVCpus":2.5},)" + ok_net + "}"),
+         "InstanceTypes[1].VCpuInfo.DefaultVCpus: 2.5 is not a non-negative integer"},
+        {doc(R"({"InstanceType":"c5.large","NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10,
+             "NetworkCards":[{"NetworkCardIndex":0}]}})"),
+         "InstanceTypes[1].NetworkInfo.NetworkCards[0].MaximumNetworkInterfaces: missing"},
+        {doc(R"({"InstanceType":"c5.large","NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10,
+             "DefaultNetworkCardIndex":2,"NetworkCards":[{"NetworkCardIndex":0,"MaximumNetworkInterfaces":3}]}})"),
+         "InstanceTypes[1].NetworkInfo.NetworkCards: no card has the DefaultNetworkCardIndex 2"},
+        {doc(R"({"InstanceType":"c5.large","Hypervisor":"kvm",)" + ok_net + "}"),
+         "InstanceTypes[1].Hypervisor: 'kvm' is not nitro or xen"},
+        {doc(R"({"InstanceType":"c5.large","BareMetal":"no",)" + ok_net + "}"),
+         "InstanceTypes[1].BareMetal: \"no\" is not true or false"},
+        {doc(R"({"InstanceType":"c5.large","NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":1}})"),
+         "InstanceTypes[1]: c5.large: ipv4_per_eni 1 is outside 2..64"},
+        {doc(m5), "InstanceTypes[1].InstanceType: m5.large is listed twice"},
+        {doc("[]"), "InstanceTypes[1]: not an object"},
+        {R"({"Reservations":[]})", "InstanceTypes: missing"},
+        {R"({"InstanceTypes":{}})", "InstanceTypes: not an array"},
+        {R"({"InstanceTypes":[)", "parse error"},
+    };
+    for (const auto& [text, why] : cases) check_rejected(text, errc::malformed_json, why, why);
+}
+
+TEST_CASE("the format is detected from the content", "[catalog][json]") {
+    const auto csv = write_temp("detect.json", header + "m5.large,3,10,0,0:3,nitro,false\n"); // name lies
+    const auto json = write_temp("detect.csv", "\n  \t" + std::string(R"({"InstanceTypes":[{"InstanceType":"m5.large",
+        "NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10}}]})"));
+    const auto a = enipool::load_catalog(csv);
+    const auto b = enipool::load_catalog(json);
+    REQUIRE(a);
+    REQUIRE(b);
+    auto from_json = *b->find("m5.large");
+    // the JSON has no hypervisor: it is unknown; otherwise the two agree
+    from_json.hypervisor = hypervisor_kind::nitro;
+    CHECK(from_json == *a->find("m5.large"));
+    std::remove(csv.c_str());
+    std::remove(json.c_str());
+}
+
+TEST_CASE("the built-in catalog has 30+ types with vCPUs that match the shared table", "[catalog]") {
+    const auto& builtin = enipool::builtin_catalog();
+    CHECK(builtin.size() >= 30);
+    for (const auto& [name, type] : builtin) {
+        INFO(name);
+        CHECK(type.vcpus.has_value());
+        CHECK(enipool::validate(type));
+    }
+    // independent spot checks (EC2's figures): m5.large 2 vCPUs, p5.48xlarge 192, m7g.medium 1
+    CHECK(builtin.find("m5.large")->vcpus == 2u);
+    CHECK(builtin.find("p5.48xlarge")->vcpus == 192u);
+    CHECK(builtin.find("m7g.medium")->vcpus == 1u);
+
+    std::ifstream in(ENIPOOL_SHARED_DIR "/data/instance-limits.csv");
+    if (!in) {
+        WARN("skipped the comparison: " ENIPOOL_SHARED_DIR "/data/instance-limits.csv is missing");
+        return;
+    }
+    // independent parse of the shared table: name -> the row's text after the name
+    std::map<std::string, std::vector<std::string>> shared;
+    std::string line;
+    std::getline(in, line);
+    REQUIRE(line == "instance_type,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal");
+    while (std::getline(in, line)) {
+        std::stringstream ss(line);
+        std::vector<std::string> cells;
+        std::string cell;
+        while (std::getline(ss, cell, ',')) cells.push_back(cell);
+        shared[cells.at(0)] = cells;
+    }
+    for (const auto& [name, type] : builtin) {
+        INFO(name);
+        const auto it = shared.find(name);
+        REQUIRE(it != shared.end());
+        const auto& c = it->second;
+        CHECK(std::to_string(type.max_enis) == c[1]);
+        CHECK(std::to_string(type.ipv4_per_eni) == c[2]);
+        CHECK(std::to_string(type.default_network_card_index) == c[3]);
+        std::string cards;
+        for (const auto& card : type.network_cards)
+            cards += (cards.empty() ? "" : ";") + std::to_string(card.index) + ":" + std::to_string(card.max_enis);
+        CHECK(cards == c[4]);
+        const char* hv = type.hypervisor == hypervisor_kind::nitro ? "nitro"
+                         : type.hypervisor == hypervisor_kind::xen ? "xen"
+                                                                   : "unknown";
+        CHECK(hv == c[5]);
+        CHECK((type.bare_metal ? "true" : "false") == c[6]);
+    }
+}
+
+TEST_CASE("the whole shared table loads through load_catalog", "[catalog]") {
+    const auto r = enipool::load_catalog(ENIPOOL_SHARED_DIR "/data/instance-limits.csv");
+    if (!r && r.error() == errc::io_error) {
+        WARN("skipped: the shared table is missing");
+        return;
+    }
+    REQUIRE(r);
+    CHECK(r->size() == 1391);
+    CHECK(r->find("c8a.48xlarge")->max_enis == 24);
+    CHECK(r->find("c8a.48xlarge")->ipv4_per_eni == 64);
+}
