@@ -202,52 +202,40 @@ namespace detail {
         if (fields.size() != field_count)
             return fail(line_no, fmt::format("{} fields where the header has {}", fields.size(), field_count));
         auto field = [&](column c) { return fields[*where[c]]; };
-        auto number = [&](column c) -> result<unsigned> {
-            if (auto v = detail::parse_unsigned(field(c))) return *v;
-            return fail(line_no, fmt::format("{} '{}' is not a non-negative integer", names[c], field(c)));
+        // Each reader stores the first failure in `bad` and does nothing once it is set.
+        std::optional<error> bad;
+        auto reject = [&](std::string reason) {
+            if (!bad) bad = fail(line_no, std::move(reason));
         };
-        auto boolean = [&](column c) -> result<bool> {
-            if (auto v = detail::parse_bool(field(c))) return *v;
-            return fail(line_no, fmt::format("{} '{}' is not true or false", names[c], field(c)));
+        auto present = [&](column c) { return where[c] && !field(c).empty(); };
+        auto number = [&](column c, unsigned& into) {
+            if (auto v = detail::parse_unsigned(field(c))) into = *v;
+            else reject(fmt::format("{} '{}' is not a non-negative integer", names[c], field(c)));
+        };
+        auto boolean = [&](column c, bool& into) {
+            if (auto v = detail::parse_bool(field(c))) into = *v;
+            else reject(fmt::format("{} '{}' is not true or false", names[c], field(c)));
         };
 
         instance_type t;
         t.name = std::string(field(name));
-        auto enis = number(max_enis);
-        if (!enis) return enis.error();
-        t.max_enis = *enis;
-        auto ipv4 = number(ipv4_per_eni);
-        if (!ipv4) return ipv4.error();
-        t.ipv4_per_eni = *ipv4;
-        auto def = number(default_card);
-        if (!def) return def.error();
-        t.default_network_card_index = *def;
-        auto card_list = detail::parse_network_cards(field(cards));
-        if (!card_list) return fail(line_no, card_list.error().detail());
-        t.network_cards = std::move(*card_list);
-        auto hv = detail::parse_hypervisor(field(hypervisor));
-        if (!hv)
-            return fail(line_no, fmt::format("hypervisor '{}' is not nitro, xen or unknown", field(hypervisor)));
-        t.hypervisor = *hv;
-        auto metal = boolean(bare_metal);
-        if (!metal) return metal.error();
-        t.bare_metal = *metal;
-        if (where[vcpus] && !field(vcpus).empty()) {
-            auto v = number(vcpus);
-            if (!v) return v.error();
-            if (*v == 0) return fail(line_no, "vcpus is 0");
-            t.vcpus = *v;
+        number(max_enis, t.max_enis);
+        number(ipv4_per_eni, t.ipv4_per_eni);
+        number(default_card, t.default_network_card_index);
+        if (auto card_list = detail::parse_network_cards(field(cards))) t.network_cards = std::move(*card_list);
+        else reject(card_list.error().detail());
+        if (auto hv = detail::parse_hypervisor(field(hypervisor))) t.hypervisor = *hv;
+        else reject(fmt::format("hypervisor '{}' is not nitro, xen or unknown", field(hypervisor)));
+        boolean(bare_metal, t.bare_metal);
+        if (present(vcpus)) {
+            unsigned v = 0;
+            number(vcpus, v);
+            if (!bad && v == 0) reject("vcpus is 0");
+            t.vcpus = v;
         }
-        if (where[efa_supported] && !field(efa_supported).empty()) {
-            auto v = boolean(efa_supported);
-            if (!v) return v.error();
-            t.efa_supported = *v;
-        }
-        if (where[efa_only] && !field(efa_only).empty()) {
-            auto v = number(efa_only);
-            if (!v) return v.error();
-            t.efa_only_interfaces = *v;
-        }
+        if (present(efa_supported)) boolean(efa_supported, t.efa_supported);
+        if (present(efa_only)) number(efa_only, t.efa_only_interfaces);
+        if (bad) return *bad;
         if (auto reason = detail::check_catalog_row(t)) return fail(line_no, *reason);
         if (auto ok = out.insert(std::move(t)); !ok) return fail(line_no, ok.error().detail());
     }
