@@ -1,0 +1,360 @@
+// enipool/eni.hpp: one elastic network interface: its slots and the state of every lane.
+//
+// An ENI has `ipv4_per_eni - 1` slots (at most 63) besides its primary IP (never handed
+// out). Each slot is empty, one secondary IPv4 address or one /28 prefix. Slot i covers
+// lanes 16*i .. 16*i+15: a prefix uses all 16, a secondary IP lane 16*i only. A lane of an
+// occupied slot is free, assigned, cooling, or leaving (its CIDR is being given back).
+// Free and cooling lanes are `hierarchical_bitset<1008>`s; assigned is what is neither;
+// per-slot and per-kind counters make every statistic O(1).
+#pragma once
+
+#include <enipool/bitset.hpp>
+#include <enipool/error.hpp>
+#include <enipool/ip.hpp>
+#include <enipool/limits.hpp>
+#include <enipool/pool_view.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace enipool {
+
+/// What a slot holds.
+enum class slot_kind : std::uint8_t { empty, secondary, prefix };
+
+/// What a lane is doing. `none`: the lane is not part of an occupied slot.
+enum class lane_state : std::uint8_t { none, free, assigned, cooling, leaving };
+
+inline constexpr unsigned lanes_per_slot = addresses_per_prefix;
+inline constexpr unsigned max_lanes_per_eni = max_slots_per_eni * lanes_per_slot;  // 1008
+/// ENIs one node pool can hold, on all cards together (the largest type has 24 on its default card).
+inline constexpr unsigned max_enis_per_node = 64;
+
+/// How an ENI may be used (DOMAIN.md section 1).
+struct eni_flags {
+    bool trunk = false;     ///< security groups for pods; never used for pod IPs, never deleted
+    bool efa_only = false;  ///< takes a slot of the card, carries no IPs
+    bool excluded = false;  ///< tagged no_manage (or its subnet cni=0): known, never used
+    friend bool operator==(const eni_flags&, const eni_flags&) = default;
+};
+
+/// Lanes of one slot kind: held (free + assigned + cooling, leaving excluded), free, cooling.
+struct lane_counts {
+    std::uint64_t total = 0;
+    std::uint64_t free = 0;
+    std::uint64_t cooling = 0;
+    [[nodiscard]] constexpr std::uint64_t assigned() const noexcept { return total - free - cooling; }
+    friend bool operator==(const lane_counts&, const lane_counts&) = default;
+};
+
+/// An ENI's statistics, O(1).
+struct eni_stats {
+    lane_counts prefix_lanes;     ///< lanes of /28 prefixes
+    lane_counts secondary_lanes;  ///< lanes of secondary IPs
+    unsigned prefixes = 0;        ///< prefix slots (leaving ones included)
+    unsigned secondaries = 0;     ///< secondary-IP slots (leaving ones included)
+    unsigned wholly_free_prefixes = 0;
+    unsigned wholly_free_secondaries = 0;
+    [[nodiscard]] constexpr std::uint64_t total() const noexcept { return prefix_lanes.total + secondary_lanes.total; }
+    [[nodiscard]] constexpr std::uint64_t free() const noexcept { return prefix_lanes.free + secondary_lanes.free; }
+    [[nodiscard]] constexpr std::uint64_t cooling() const noexcept { return prefix_lanes.cooling + secondary_lanes.cooling; }
+    [[nodiscard]] constexpr std::uint64_t assigned() const noexcept { return total() - free() - cooling(); }
+    friend bool operator==(const eni_stats&, const eni_stats&) = default;
+};
+
+/// One ENI: identity, slots and lane state. Lane operations are O(1) (a few
+/// count-trailing-zeros) and never allocate; their preconditions (the lane is in the state
+/// the operation leaves) are asserted when ENIPOOL_ASSERTIONS is on. The node pool keeps
+/// the node-wide indexes; use the ENI through it.
+class eni {
+public:
+    using lane_bitset = hierarchical_bitset<max_lanes_per_eni>;
+
+    /// One slot. `free` and `cooling` count its lanes in those states.
+    struct slot {
+        std::uint32_t base = 0;          ///< first address of the prefix, or the secondary IP
+        slot_kind kind = slot_kind::empty;
+        std::uint8_t free = 0;
+        std::uint8_t cooling = 0;
+        bool leaving = false;            ///< being given back: not handed out
+        timestamp free_since{};          ///< when it last became wholly free
+        [[nodiscard]] constexpr unsigned lanes() const noexcept {
+            return kind == slot_kind::prefix ? lanes_per_slot : kind == slot_kind::secondary ? 1u : 0u;
+        }
+        [[nodiscard]] constexpr bool wholly_free() const noexcept {
+            return kind != slot_kind::empty && !leaving && free == lanes();
+        }
+        [[nodiscard]] constexpr ipv4_prefix cidr() const noexcept {
+            return ipv4_prefix::truncate(ipv4_address(base), kind == slot_kind::prefix ? 28u : 32u);
+        }
+    };
+
+    /// A vacant ENI (no id). O(1).
+    eni() = default;
+
+    /// An ENI with `slot_count` empty slots (1 .. 63). O(slot_count). Allocates the slots.
+    eni(std::string id, unsigned device_index, unsigned network_card, ipv4_prefix subnet,
+        ipv4_address primary_ip, unsigned slot_count, eni_flags flags, bool serves_pods,
+        timestamp attached_at)
+        : id_(std::move(id)), subnet_(subnet), primary_ip_(primary_ip), attached_at_(attached_at),
+          slots_(slot_count), device_index_(static_cast<std::uint16_t>(device_index)),
+          network_card_(static_cast<std::uint16_t>(network_card)), flags_(flags),
+          serves_pods_(serves_pods) {}
+
+    // --- identity ----------------------------------------------------------------------
+    [[nodiscard]] bool vacant() const noexcept { return id_.empty(); }
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+    [[nodiscard]] unsigned device_index() const noexcept { return device_index_; }
+    [[nodiscard]] unsigned network_card() const noexcept { return network_card_; }
+    [[nodiscard]] ipv4_prefix subnet() const noexcept { return subnet_; }
+    [[nodiscard]] ipv4_address primary_ip() const noexcept { return primary_ip_; }
+    [[nodiscard]] const eni_flags& flags() const noexcept { return flags_; }
+    /// False for trunk, efa-only, excluded ENIs and the primary under custom networking:
+    /// their CIDRs are known (for overlap checks) but no lane is ever free.
+    [[nodiscard]] bool serves_pods() const noexcept { return serves_pods_; }
+    [[nodiscard]] timestamp attached_at() const noexcept { return attached_at_; }
+    /// True while a detach of this ENI is in flight (its slots are all leaving).
+    [[nodiscard]] bool detaching() const noexcept { return detaching_; }
+    void set_detaching(bool on) noexcept { detaching_ = on; }
+
+    // --- slots -------------------------------------------------------------------------
+    [[nodiscard]] unsigned slot_count() const noexcept { return static_cast<unsigned>(slots_.size()); }
+    [[nodiscard]] unsigned slots_used() const noexcept { return stats_.prefixes + stats_.secondaries; }
+    [[nodiscard]] const slot& slot_at(unsigned s) const noexcept { return slots_[s]; }
+    [[nodiscard]] const std::vector<slot>& slots() const noexcept { return slots_; }
+
+    /// The lowest empty slot, or slot_count() when all are used. O(slots).
+    [[nodiscard]] unsigned first_empty_slot() const noexcept {
+        unsigned s = 0;
+        while (s < slots_.size() && slots_[s].kind != slot_kind::empty) ++s;
+        return s;
+    }
+
+    /// Fills empty slot `s` with `cidr` (a /28 or a /32); its lanes become free when the ENI
+    /// serves pods. O(lanes). Precondition: slot `s` is empty.
+    void add_slot(unsigned s, ipv4_prefix cidr, timestamp now) noexcept {
+        slot& sl = slots_[s];
+        sl = slot{};
+        sl.base = cidr.base().to_uint();
+        sl.kind = cidr.length() == 28 ? slot_kind::prefix : slot_kind::secondary;
+        (sl.kind == slot_kind::prefix ? stats_.prefixes : stats_.secondaries)++;
+        enter_service(s, now);
+    }
+
+    /// Empties slot `s`. O(lanes). Precondition: the slot is wholly free or leaving.
+    void remove_slot(unsigned s) noexcept {
+        slot& sl = slots_[s];
+        if (!sl.leaving) leave_service(s);
+        (sl.kind == slot_kind::prefix ? stats_.prefixes : stats_.secondaries)--;
+        sl = slot{};
+    }
+
+    /// Marks a wholly free slot leaving (its free lanes leave the free set), or returns a
+    /// leaving slot to service. O(lanes).
+    void set_leaving(unsigned s, bool leaving, timestamp now) noexcept {
+        if (slots_[s].leaving == leaving) return;
+        if (leaving) {
+            leave_service(s);
+        } else {
+            enter_service(s, now);
+        }
+    }
+
+    // --- lanes -------------------------------------------------------------------------
+    [[nodiscard]] const lane_bitset& free_lanes() const noexcept { return free_; }
+    [[nodiscard]] const lane_bitset& cooling_lanes() const noexcept { return cooling_; }
+
+    /// The address of lane `lane` of an occupied slot. O(1).
+    [[nodiscard]] ipv4_address address_of(unsigned lane) const noexcept {
+        return ipv4_address(slots_[lane / lanes_per_slot].base + (lane % lanes_per_slot));
+    }
+
+    /// The state of a lane. O(1).
+    [[nodiscard]] lane_state state(unsigned lane) const noexcept {
+        const slot& sl = slots_[lane / lanes_per_slot];
+        if (lane % lanes_per_slot >= sl.lanes()) return lane_state::none;
+        if (sl.leaving) return lane_state::leaving;
+        if (free_.test(lane)) return lane_state::free;
+        if (cooling_.test(lane)) return lane_state::cooling;
+        return lane_state::assigned;
+    }
+
+    /// free -> assigned. O(1).
+    void take(unsigned lane) noexcept {
+        assert_state(lane, lane_state::free);
+        free_.reset(lane);
+        adjust(lane, -1, 0, timestamp{});
+    }
+    /// assigned -> cooling. O(1).
+    void cool(unsigned lane) noexcept {
+        assert_state(lane, lane_state::assigned);
+        cooling_.set(lane);
+        adjust(lane, 0, +1, timestamp{});
+    }
+    /// cooling -> assigned (reclaim of a cooling address). O(1).
+    void take_cooling(unsigned lane) noexcept {
+        assert_state(lane, lane_state::cooling);
+        cooling_.reset(lane);
+        adjust(lane, 0, -1, timestamp{});
+    }
+    /// cooling -> free, at time `now`. O(1).
+    void unfreeze(unsigned lane, timestamp now) noexcept {
+        assert_state(lane, lane_state::cooling);
+        cooling_.reset(lane);
+        free_.set(lane);
+        adjust(lane, +1, -1, now);
+    }
+    /// assigned -> free (no cooldown), at time `now`. O(1).
+    void give_back(unsigned lane, timestamp now) noexcept {
+        assert_state(lane, lane_state::assigned);
+        free_.set(lane);
+        adjust(lane, +1, 0, now);
+    }
+
+    /// Statistics. O(1).
+    [[nodiscard]] const eni_stats& stats() const noexcept { return stats_; }
+
+    /// Recomputes every counter from the slots and bitsets and compares. O(lanes).
+    /// Errors: `pool_invariant_broken` naming the first contradiction.
+    [[nodiscard]] result<void> check() const {
+        if (!free_.invariants_hold() || !cooling_.invariants_hold())
+            return broken("a lane bitset's summary or count is wrong");
+        if (slots_.size() > max_slots_per_eni) return broken("more than 63 slots");
+        eni_stats expect;
+        std::size_t free_bits = 0, cooling_bits = 0;
+        for (unsigned s = 0; s < slots_.size(); ++s) {
+            const slot& sl = slots_[s];
+            unsigned f = 0, c = 0;
+            for (unsigned l = 0; l < lanes_per_slot; ++l) {
+                const unsigned lane = s * lanes_per_slot + l;
+                const bool is_free = free_.test(lane), is_cooling = cooling_.test(lane);
+                if (is_free && is_cooling) return broken(fmt::format("lane {} is free and cooling", lane));
+                if ((is_free || is_cooling) && (l >= sl.lanes() || !serves_pods_))
+                    return broken(fmt::format("lane {} is free or cooling outside a served slot", lane));
+                if ((is_free || is_cooling) && sl.leaving)
+                    return broken(fmt::format("lane {} of a leaving slot is free or cooling", lane));
+                f += is_free ? 1u : 0u;
+                c += is_cooling ? 1u : 0u;
+            }
+            free_bits += f;
+            cooling_bits += c;
+            if (f != sl.free || c != sl.cooling)
+                return broken(fmt::format("slot {} counts {} free / {} cooling, bits say {} / {}", s,
+                                          sl.free, sl.cooling, f, c));
+            if (sl.kind == slot_kind::empty) {
+                if (sl.leaving) return broken(fmt::format("empty slot {} is leaving", s));
+                continue;
+            }
+            if (sl.kind == slot_kind::prefix && (sl.base & 15u) != 0)
+                return broken(fmt::format("prefix slot {} is not /28 aligned", s));
+            if (!subnet_.contains(ipv4_address(sl.base)))
+                return broken(fmt::format("slot {} lies outside the subnet", s));
+            lane_counts& k = sl.kind == slot_kind::prefix ? expect.prefix_lanes : expect.secondary_lanes;
+            (sl.kind == slot_kind::prefix ? expect.prefixes : expect.secondaries)++;
+            if (serves_pods_ && !sl.leaving) {
+                k.total += sl.lanes();
+                k.free += f;
+                k.cooling += c;
+                if (sl.wholly_free())
+                    (sl.kind == slot_kind::prefix ? expect.wholly_free_prefixes
+                                                  : expect.wholly_free_secondaries)++;
+            }
+        }
+        if (free_bits != free_.count() || cooling_bits != cooling_.count())
+            return broken("a bitset holds a lane beyond the slots");
+        if (!(expect == stats_)) return broken("the ENI's counters differ from its lanes");
+        if (detaching_)
+            for (const slot& sl : slots_)
+                if (sl.kind != slot_kind::empty && !sl.leaving)
+                    return broken("a detaching ENI has a slot in service");
+        return success();
+    }
+
+private:
+    error broken(std::string what) const {
+        return error(errc::pool_invariant_broken, fmt::format("ENI {}: {}", id_, what));
+    }
+
+    void assert_state([[maybe_unused]] unsigned lane, [[maybe_unused]] lane_state expected) const noexcept {
+#ifdef ENIPOOL_ASSERTIONS
+        assert(state(lane) == expected && "eni: lane is not in the state the operation needs");
+#endif
+    }
+
+    lane_counts& counts_of(const slot& sl) noexcept {
+        return sl.kind == slot_kind::prefix ? stats_.prefix_lanes : stats_.secondary_lanes;
+    }
+    unsigned& wholly_free_of(const slot& sl) noexcept {
+        return sl.kind == slot_kind::prefix ? stats_.wholly_free_prefixes : stats_.wholly_free_secondaries;
+    }
+
+    // Moves the counters of `lane`'s slot by (dfree, dcooling) and tracks wholly-free.
+    void adjust(unsigned lane, int dfree, int dcooling, timestamp now) noexcept {
+        slot& sl = slots_[lane / lanes_per_slot];
+        const bool was_wholly_free = sl.wholly_free();
+        sl.free = static_cast<std::uint8_t>(sl.free + dfree);
+        sl.cooling = static_cast<std::uint8_t>(sl.cooling + dcooling);
+        lane_counts& k = counts_of(sl);
+        k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + dfree);
+        k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dcooling);
+        const bool is_wholly_free = sl.wholly_free();
+        if (is_wholly_free != was_wholly_free) {
+            if (is_wholly_free) {
+                ++wholly_free_of(sl);
+                sl.free_since = now;
+            } else {
+                --wholly_free_of(sl);
+            }
+        }
+    }
+
+    // A (new or returning) slot's lanes all become free; nothing when the ENI serves no pods.
+    void enter_service(unsigned s, timestamp now) noexcept {
+        slot& sl = slots_[s];
+        sl.leaving = false;
+        if (!serves_pods_) return;
+        for (unsigned l = 0; l < sl.lanes(); ++l) free_.set(s * lanes_per_slot + l);
+        sl.free = static_cast<std::uint8_t>(sl.lanes());
+        sl.cooling = 0;
+        lane_counts& k = counts_of(sl);
+        k.total += sl.lanes();
+        k.free += sl.lanes();
+        ++wholly_free_of(sl);
+        sl.free_since = now;
+    }
+
+    // A wholly free slot leaves service: its lanes leave the free set.
+    void leave_service(unsigned s) noexcept {
+        slot& sl = slots_[s];
+        if (serves_pods_) {
+            for (unsigned l = 0; l < sl.lanes(); ++l) free_.reset(s * lanes_per_slot + l);
+            lane_counts& k = counts_of(sl);
+            k.total -= sl.lanes();
+            k.free -= sl.free;
+            if (sl.wholly_free()) --wholly_free_of(sl);
+            sl.free = 0;
+        }
+        sl.leaving = true;
+    }
+
+    std::string id_;
+    ipv4_prefix subnet_{};
+    ipv4_address primary_ip_{};
+    timestamp attached_at_{};
+    std::vector<slot> slots_;
+    lane_bitset free_;
+    lane_bitset cooling_;
+    eni_stats stats_;
+    std::uint16_t device_index_ = 0;
+    std::uint16_t network_card_ = 0;
+    eni_flags flags_;
+    bool serves_pods_ = false;
+    bool detaching_ = false;
+};
+
+} // namespace enipool
