@@ -93,7 +93,8 @@ struct eks_ami_options {
     if (options.show_max_allowed || count <= 110) return count;
     if (!type.vcpus)
         return error(errc::missing_vcpus,
-                     fmt::format("{}: eks-ami caps {} pods at 110 or 250 by vCPU count", type.name, count));
+                     fmt::format("{}: {} pods exceed 110, and the cap (110 or 250) depends on the vCPU count",
+                                 type.name, count));
     return std::min<std::uint64_t>(count, *type.vcpus <= 30 ? 110 : 250);
 }
 
@@ -130,7 +131,7 @@ struct karpenter_options {
     if (options.pods_per_core > 0) {
         if (!type.vcpus)
             return error(errc::missing_vcpus,
-                         fmt::format("{}: karpenter's pods-per-core needs the vCPU count", type.name));
+                         fmt::format("{}: pods-per-core needs the vCPU count", type.name));
         count = std::min(count, std::uint64_t{options.pods_per_core} * *type.vcpus);
     }
     return count;

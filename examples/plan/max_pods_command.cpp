@@ -1,0 +1,233 @@
+// enipool-plan max-pods: flags, selection of types, the side-by-side figures and their
+// table / CSV / JSON rendering.
+#include "max_pods_command.hpp"
+
+#include <enipool/max_pods.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace enipool_plan {
+
+namespace {
+
+const command_registration registration{"max-pods", add_max_pods_command};
+
+struct optional_numbers {
+    unsigned cni_max_eni = 0;
+    std::uint64_t max_pods = 0;
+    unsigned vcpus = 0;
+};
+
+struct figure_row {
+    std::string type;
+    std::vector<std::optional<std::uint64_t>> cells; // one per chosen calculator
+};
+
+// Why some cells are empty: per calculator and error code, how many types and which.
+struct gap {
+    std::size_t count = 0;
+    std::vector<std::string> examples;
+    std::string first_detail;
+};
+
+std::vector<enipool::calculator> chosen_calculators(const std::string& name) {
+    if (name == "all") return {enipool::all_calculators.begin(), enipool::all_calculators.end()};
+    auto one = enipool::parse_calculator(name);
+    if (!one) throw usage_error(fmt::format("--calculator: {}", one.error().detail()));
+    return {*one};
+}
+
+std::vector<enipool::instance_type> chosen_types(const max_pods_args& args, const enipool::catalog& catalog) {
+    std::vector<enipool::instance_type> out;
+    if (args.all) {
+        for (const auto& entry : catalog) out.push_back(entry.second);
+    } else {
+        auto names = args.types;
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        std::vector<std::string> unknown;
+        for (const auto& name : names) {
+            if (const auto* type = catalog.find(name)) out.push_back(*type);
+            else unknown.push_back(name);
+        }
+        if (!unknown.empty())
+            throw usage_error(fmt::format("unknown instance type{} {} (not in {}; see --instances)",
+                                          unknown.size() > 1 ? "s" : "", fmt::join(unknown, ", "),
+                                          args.instances.empty() ? "the built-in catalog" : args.instances));
+    }
+    if (args.vcpus)
+        for (auto& type : out) type.vcpus = *args.vcpus;
+    return out;
+}
+
+enipool::max_pods_options calculator_options(const max_pods_args& args) {
+    enipool::max_pods_options o;
+    o.eks_ami.prefix_delegation = args.prefix_delegation;
+    o.eks_ami.custom_networking = args.custom_networking;
+    o.eks_ami.cni_max_eni = args.cni_max_eni;
+    o.eks_ami.show_max_allowed = args.show_max_allowed;
+    o.karpenter.reserved_enis = args.reserved_enis;
+    o.karpenter.max_pods = args.max_pods;
+    o.karpenter.pods_per_core = args.pods_per_core;
+    auto policy = enipool::parse_growth_policy(args.policy);
+    if (!policy) throw usage_error(fmt::format("--policy: {}", policy.error().detail()));
+    o.enipool.policy = *policy;
+    o.enipool.budget.reserved_enis = args.reserved_enis;
+    o.enipool.budget.custom_networking = args.custom_networking;
+    o.enipool.budget.max_enis = args.cni_max_eni;
+    return o;
+}
+
+std::string cell_text(const std::optional<std::uint64_t>& v, std::string_view missing) {
+    return v ? fmt::to_string(*v) : std::string(missing);
+}
+
+std::string render_table(const std::vector<std::string>& columns, const std::vector<figure_row>& rows) {
+    std::vector<std::size_t> width(columns.size());
+    for (std::size_t c = 0; c < columns.size(); ++c) width[c] = columns[c].size();
+    for (const auto& row : rows) {
+        width[0] = std::max(width[0], row.type.size());
+        for (std::size_t c = 0; c < row.cells.size(); ++c)
+            width[c + 1] = std::max(width[c + 1], cell_text(row.cells[c], "n/a").size());
+    }
+    std::string out = fmt::format("{:<{}}", columns[0], width[0]);
+    for (std::size_t c = 1; c < columns.size(); ++c) out += fmt::format("  {:>{}}", columns[c], width[c]);
+    out += '\n';
+    for (const auto& row : rows) {
+        out += fmt::format("{:<{}}", row.type, width[0]);
+        for (std::size_t c = 0; c < row.cells.size(); ++c)
+            out += fmt::format("  {:>{}}", cell_text(row.cells[c], "n/a"), width[c + 1]);
+        out += '\n';
+    }
+    return out;
+}
+
+std::string render_csv(const std::vector<std::string>& columns, const std::vector<figure_row>& rows) {
+    std::string out = fmt::format("{}\n", fmt::join(columns, ","));
+    for (const auto& row : rows) {
+        out += row.type;
+        for (const auto& cell : row.cells) out += "," + cell_text(cell, "");
+        out += '\n';
+    }
+    return out;
+}
+
+std::string render_json(const std::vector<std::string>& columns, const std::vector<figure_row>& rows) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& row : rows) {
+        nlohmann::ordered_json entry;
+        entry[columns[0]] = row.type;
+        for (std::size_t c = 0; c < row.cells.size(); ++c) {
+            if (row.cells[c]) entry[columns[c + 1]] = *row.cells[c];
+            else entry[columns[c + 1]] = nullptr;
+        }
+        out.push_back(std::move(entry));
+    }
+    return out.dump(2) + "\n";
+}
+
+} // namespace
+
+std::string render_max_pods(const max_pods_args& args, const enipool::catalog& catalog) {
+    if (args.format != "table" && args.format != "csv" && args.format != "json")
+        throw usage_error(fmt::format("--format: '{}' is not table, csv or json", args.format));
+    const auto calculators = chosen_calculators(args.calculator);
+    const auto options = calculator_options(args);
+    const auto types = chosen_types(args, catalog);
+
+    std::vector<figure_row> rows;
+    std::map<std::pair<enipool::calculator, enipool::errc>, gap> gaps;
+    for (const auto& type : types) {
+        figure_row row{type.name, {}};
+        for (auto c : calculators) {
+            auto figure = enipool::max_pods(c, type, options);
+            if (figure) {
+                row.cells.emplace_back(*figure);
+                continue;
+            }
+            if (calculators.size() == 1)
+                throw usage_error(fmt::format("{} has no figure: {}", enipool::to_string(c), figure.error().message()));
+            auto& g = gaps[std::make_pair(c, figure.error().code())];
+            if (g.count++ == 0) g.first_detail = figure.error().detail();
+            if (g.examples.size() < 3) g.examples.push_back(type.name);
+            row.cells.emplace_back(std::nullopt);
+        }
+        rows.push_back(std::move(row));
+    }
+
+    for (const auto& [key, g] : gaps) {
+        const auto& [calc, code] = key;
+        note(fmt::format("{} has no figure for {} type{} ({}{}): {} (first: {})", enipool::to_string(calc), g.count,
+                         g.count == 1 ? "" : "s", fmt::join(g.examples, ", "), g.count > g.examples.size() ? ", ..." : "",
+                         enipool::make_error_code(code).message(), g.first_detail));
+    }
+
+    std::vector<std::string> columns{"instance_type"};
+    if (calculators.size() == 1) columns.emplace_back("max_pods");
+    else
+        for (auto c : calculators) columns.emplace_back(enipool::to_string(c));
+
+    if (args.format == "csv") return render_csv(columns, rows);
+    if (args.format == "json") return render_json(columns, rows);
+    return render_table(columns, rows);
+}
+
+runner add_max_pods_command(CLI::App& parent) {
+    auto args = std::make_shared<max_pods_args>();
+    const CLI::Range counts(0u, 1000000u);
+    auto* cmd = parent.add_subcommand(
+        "max-pods", "Max pods per instance type: eni-max-pods.txt, the EKS AMI calculator, Karpenter, EKS Auto "
+                    "Mode and enipool's own figure (the pod addresses a node really holds), side by side");
+    cmd->add_option("--instances", args->instances,
+                    "Instance table: the CSV of instance-limits.csv or `aws ec2 describe-instance-types` JSON "
+                    "(default: the built-in catalog)");
+    auto* type = cmd->add_option("--type", args->types, "Instance type (repeatable)");
+    auto* all = cmd->add_flag("--all", args->all, "Every instance type of the catalog");
+    type->excludes(all);
+    cmd->add_option("--calculator", args->calculator,
+                    "eni-max-pods | eks-ami | karpenter | auto-mode | enipool | all (one column each)")
+        ->check(CLI::IsMember({"eni-max-pods", "eks-ami", "karpenter", "auto-mode", "enipool", "all"}))
+        ->capture_default_str();
+    cmd->add_option("--policy", args->policy,
+                    "Growth policy of the enipool column: prefix-first | prefix-only | secondary-only")
+        ->check(CLI::IsMember({"prefix-first", "prefix-only", "secondary-only"}))
+        ->capture_default_str();
+    cmd->add_flag("--prefix-delegation", args->prefix_delegation, "eks-ami: prefix delegation enabled");
+    cmd->add_flag("--custom-networking", args->custom_networking,
+                  "The primary ENI serves no pods (eks-ami, enipool, auto-mode)");
+    // Optional numbers: parsed (and range-checked) by CLI11 into `given`, kept when given.
+    auto given = std::make_shared<optional_numbers>();
+    auto* cni = cmd->add_option("--cni-max-eni", given->cni_max_eni,
+                                "Cap on ENIs (eks-ami's cni_max_eni; MAX_ENI for enipool, auto-mode)")
+                    ->check(counts);
+    cmd->add_option("--reserved-enis", args->reserved_enis, "ENIs kept for other uses (karpenter, enipool, auto-mode)")
+        ->check(counts);
+    cmd->add_option("--pods-per-core", args->pods_per_core, "karpenter: pods per vCPU limit (0: off)")
+        ->check(counts);
+    auto* max_pods = cmd->add_option("--max-pods", given->max_pods, "karpenter: kubelet maxPods override")
+                         ->check(counts);
+    cmd->add_flag("--show-max-allowed", args->show_max_allowed, "eks-ami: no 110/250 cap");
+    auto* vcpus = cmd->add_option("--vcpus", given->vcpus, "vCPU count for every selected type (overrides the catalog)")
+                      ->check(CLI::Range(1u, 1000000u));
+    cmd->add_option("--format", args->format, "table | csv | json")
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
+
+    return [args, given, cni, max_pods, vcpus] {
+        if (args->types.empty() && !args->all) throw usage_error("give --type NAME (repeatable) or --all");
+        if (*cni) args->cni_max_eni = given->cni_max_eni;
+        if (*max_pods) args->max_pods = given->max_pods;
+        if (*vcpus) args->vcpus = given->vcpus;
+        const auto catalog = load_instances(args->instances);
+        emit(render_max_pods(*args, catalog));
+        return 0;
+    };
+}
+
+} // namespace enipool_plan
