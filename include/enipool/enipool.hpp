@@ -3,9 +3,11 @@
 
 #include <enipool/actions.hpp>
 #include <enipool/bitset.hpp>
+#include <enipool/catalog.hpp>
 #include <enipool/clock.hpp>
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
 #include <enipool/limits.hpp>
+#include <enipool/max_pods.hpp>
 #include <enipool/policy.hpp>
 #include <enipool/pool_view.hpp>
