@@ -33,7 +33,10 @@ std::unique_ptr<enipool::subnet> fragmented_slash16(unsigned used_percent) {
     return s;
 }
 
-void subnet_prefix_pair(benchmark::State& state, unsigned used_percent) {
+// One allocate + release pair per iteration; `allocate(subnet&)` returns a result of what
+// `release` takes back.
+template <class Allocate>
+void run_pairs(benchmark::State& state, unsigned used_percent, Allocate allocate) {
     auto s = fragmented_slash16(used_percent);
     if (!s) {
         state.SkipWithError("could not build the fragmented subnet");
@@ -42,31 +45,23 @@ void subnet_prefix_pair(benchmark::State& state, unsigned used_percent) {
     std::uint64_t successes = 0;
     std::uint64_t pairs = 0;
     for (auto _ : state) {
-        auto prefix = s->allocate_prefix();
-        benchmark::DoNotOptimize(prefix);
-        if (prefix && s->release(*prefix)) ++successes;
+        auto got = allocate(*s);
+        benchmark::DoNotOptimize(got);
+        if (got && s->release(*got)) ++successes;
         ++pairs;
     }
     enipool_bench::verify_checksum(state, successes, pairs);
     state.SetItemsProcessed(state.iterations());
 }
 
+void subnet_prefix_pair(benchmark::State& state, unsigned used_percent) {
+    run_pairs(state, used_percent, [](enipool::subnet& s) { return s.allocate_prefix(); });
+}
+
 void subnet_address_pair(benchmark::State& state, unsigned used_percent) {
-    auto s = fragmented_slash16(used_percent);
-    if (!s) {
-        state.SkipWithError("could not build the fragmented subnet");
-        return;
-    }
-    std::uint64_t successes = 0;
-    std::uint64_t pairs = 0;
-    for (auto _ : state) {
-        auto address = s->allocate_address(enipool::allocation_strategy::random);
-        benchmark::DoNotOptimize(address);
-        if (address && s->release(*address)) ++successes;
-        ++pairs;
-    }
-    enipool_bench::verify_checksum(state, successes, pairs);
-    state.SetItemsProcessed(state.iterations());
+    run_pairs(state, used_percent, [](enipool::subnet& s) {
+        return s.allocate_address(enipool::allocation_strategy::random);
+    });
 }
 
 } // namespace
