@@ -11,3 +11,4 @@
 #include <enipool/max_pods.hpp>
 #include <enipool/policy.hpp>
 #include <enipool/pool_view.hpp>
+#include <enipool/subnet.hpp>
