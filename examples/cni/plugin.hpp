@@ -1,0 +1,287 @@
+// enipool-cni's command logic: one CNI invocation (environment + stdin) in, the exit code,
+// stdout and stderr texts out. main.cpp wires it to the process; tests call it in-process.
+//
+// Each ADD / DEL / CHECK: read and validate the config; create dataDir (mkdir -p, safe when
+// many first calls race); take an flock on <dataDir>/<network>.lock (a separate file that is
+// never renamed) and hold it across read, change, write, fsync and rename; read
+// <dataDir>/<network>.json (missing = first start: fresh state, or the VPC CNI import;
+// unreadable or invalid = error 101, never a silent restart); build the pool from the
+// config's ENIs; restore allocations and cooling; run the command; save when it changed.
+#pragma once
+
+#include "checkpoint_adapter.hpp"
+
+#include <enipool/atomic_file.hpp>
+#include <enipool/error.hpp>
+#include <enipool/json/cni_config.hpp>
+#include <enipool/json/cni_env.hpp>
+#include <enipool/json/cni_result.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+namespace enipool_cni {
+
+namespace cni = enipool::cni;
+using enipool::errc;
+using enipool::error;
+using enipool::result;
+
+/// What one invocation produced.
+struct invocation {
+    int exit_code = 0;
+    std::string out; ///< stdout: a result, an error or the VERSION reply (JSON)
+    std::string err; ///< stderr: notes for the runtime's log (retained addresses, imports)
+};
+
+/// Knobs of `run` that tests change.
+struct run_options {
+    std::chrono::milliseconds lock_timeout{60000}; ///< then error 11, try again later
+};
+
+namespace detail {
+
+// mkdir -p with mode 0700 for the parts it creates. EEXIST is success when the path is a
+// directory, so concurrent first calls all succeed. O(depth).
+[[nodiscard]] inline result<void> make_directories(const std::string& path) {
+    for (std::size_t pos = 1; pos <= path.size(); ++pos) {
+        if (pos != path.size() && path[pos] != '/') continue;
+        const std::string part = path.substr(0, pos);
+        if (::mkdir(part.c_str(), 0700) == 0) continue;
+        const int err = errno;
+        struct stat info {};
+        if (err == EEXIST && ::stat(part.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) continue;
+        return error(errc::io_error, fmt::format("mkdir '{}': {}", part,
+                                                 std::generic_category().message(err == EEXIST ? ENOTDIR : err)));
+    }
+    return enipool::success();
+}
+
+[[nodiscard]] inline bool file_exists(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0;
+}
+
+// A JSON file the plugin must be able to read: a failure is `checkpoint_invalid` (the
+// state cannot be trusted), naming the path.
+[[nodiscard]] inline result<nlohmann::json> read_json_file(const std::string& path) {
+    auto text = enipool::read_file(path);
+    if (!text) return error(errc::checkpoint_invalid, text.error().detail());
+    auto parsed = cni::parse_json_document(*text);
+    if (!parsed) return error(errc::checkpoint_invalid, fmt::format("{}: {}", path, parsed.error().detail()));
+    return parsed;
+}
+
+[[nodiscard]] inline result<enipool::file_lock> lock_with_timeout(const std::string& path,
+                                                                  std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto delay = std::chrono::milliseconds(1);
+    while (true) {
+        auto lock = enipool::file_lock::try_acquire(path);
+        if (lock) return lock;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return error(errc::lock_failed, fmt::format("{} (waited {} ms)", lock.error().detail(),
+                                                        timeout.count()));
+        std::this_thread::sleep_for(delay);
+        delay = std::min(delay * 2, std::chrono::milliseconds(20));
+    }
+}
+
+// The pool for a config: one ENI per configured ENI (device index = its position), all on
+// card 0 of a synthetic Nitro type with 64 IPv4 slots per ENI, cooldown from the config,
+// never reclaiming cooling addresses early.
+[[nodiscard]] inline result<node_state> build_state(const cni::ipam_config& ipam, wall_clock& clk) {
+    pool_type::config cfg;
+    const auto enis = static_cast<unsigned>(std::max<std::size_t>(ipam.enis.size(), 1));
+    cfg.type.name = "enipool-cni";
+    cfg.type.max_enis = enis;
+    cfg.type.ipv4_per_eni = cni::max_slots_per_eni + 1;
+    cfg.type.hypervisor = enipool::hypervisor_kind::nitro;
+    cfg.type.network_cards = {{0, enis}};
+    cfg.cooldown = ipam.cooldown;
+    cfg.reclaim_cooling_when_exhausted = false;
+    cfg.max_pods = std::uint64_t{enis} * cni::max_slots_per_eni * enipool::addresses_per_prefix;
+    auto pool = pool_type::create(cfg, clk);
+    if (!pool) return pool.error();
+    for (std::size_t i = 0; i < ipam.enis.size(); ++i) {
+        const auto& e = ipam.enis[i];
+        enipool::eni_spec spec;
+        spec.id = e.id;
+        spec.device_index = static_cast<unsigned>(i);
+        spec.subnet = ipam.subnet;
+        spec.primary_ip = e.primary_ip;
+        spec.cidrs = e.prefixes;
+        for (const auto ip : e.secondary_ips) spec.cidrs.push_back(enipool::ipv4_prefix::truncate(ip, 32));
+        if (auto ok = pool->add_eni(spec); !ok)
+            return error(errc::malformed_config,
+                         fmt::format("ipam.enis[{}] ({}): {}", i, e.id, ok.error().message()));
+    }
+    return node_state{std::move(*pool), {}, {}};
+}
+
+[[nodiscard]] inline invocation fail(const error& e, std::string_view version, std::string notes = {}) {
+    invocation out;
+    out.exit_code = 1;
+    out.out = cni::to_json(cni::reply_for(e), version).dump();
+    out.err = std::move(notes);
+    out.err += fmt::format("enipool-cni: {}\n", e.message());
+    return out;
+}
+
+// Notes for stderr about retained addresses (capacity removed while pods hold addresses).
+[[nodiscard]] inline std::string retained_notes(const node_state& state) {
+    std::string notes;
+    if (state.retained.empty()) return notes;
+    notes += fmt::format("enipool-cni: {} address(es) of capacity no longer in the config are "
+                         "still held by pods; they are kept until the pods are deleted:\n",
+                         state.retained.size());
+    for (const auto& r : state.retained)
+        notes += fmt::format("  {} held by {} (pod {}/{})\n", r.address, r.key,
+                             r.metadata.pod_namespace, r.metadata.pod_name);
+    return notes;
+}
+
+} // namespace detail
+
+/// Runs one invocation. `lookup` reads environment variables (like std::getenv); `input`
+/// is stdin. Never throws for bad input; every failure is a CNI error reply.
+template <class Lookup>
+[[nodiscard]] invocation run(Lookup&& lookup, std::string_view input, const run_options& options = {}) {
+    const std::string newest(cni::supported_versions.back());
+    auto env = cni::read_environment(lookup);
+    if (!env) return detail::fail(env.error(), newest);
+    if (env->command == cni::command::version) return {0, cni::version_reply().dump(), {}};
+
+    auto doc = cni::parse_json_document(input);
+    if (!doc) return detail::fail(doc.error(), newest);
+    auto version = cni::cni_version_of(*doc);
+    if (!version) return detail::fail(version.error(), newest);
+    auto config = cni::read_network_config(*doc);
+    if (!config) return detail::fail(config.error(), *version);
+    const auto& ipam = config->ipam;
+
+    auto key = enipool::cni_key::make(config->name, env->container_id, env->ifname);
+    if (!key) return detail::fail(error(errc::invalid_cni_environment, key.error().message()), *version);
+    const enipool::pod_metadata metadata{env->k8s_pod_namespace, env->k8s_pod_name};
+
+    if (auto ok = detail::make_directories(ipam.data_dir); !ok) return detail::fail(ok.error(), *version);
+    const std::string base = ipam.data_dir + "/" + config->name;
+    auto lock = detail::lock_with_timeout(base + ".lock", options.lock_timeout);
+    if (!lock) return detail::fail(lock.error(), *version);
+
+    wall_clock clk;
+    auto state = detail::build_state(ipam, clk);
+    if (!state) return detail::fail(state.error(), *version);
+    std::string notes;
+    bool changed = false;
+    const std::string checkpoint_path = base + ".json";
+    if (detail::file_exists(checkpoint_path)) {
+        auto parsed = detail::read_json_file(checkpoint_path);
+        if (!parsed) return detail::fail(parsed.error(), *version);
+        if (auto ok = restore_checkpoint(*parsed, *state); !ok)
+            return detail::fail(error(ok.error().code(),
+                                      fmt::format("{}: {}", checkpoint_path, ok.error().detail())),
+                                *version);
+    } else {
+        changed = true; // the first call writes the checkpoint, even for DEL / CHECK
+        if (ipam.import_vpc_cni) {
+            const std::string& path = *ipam.import_vpc_cni;
+            if (!detail::file_exists(path)) {
+                notes += fmt::format("enipool-cni: importVpcCni: {} does not exist; nothing to adopt\n", path);
+            } else {
+                auto parsed = detail::read_json_file(path);
+                if (!parsed) return detail::fail(parsed.error(), *version);
+                auto imported = import_vpc_cni(*parsed, *state);
+                if (!imported)
+                    return detail::fail(error(imported.error().code(),
+                                              fmt::format("{}: {}", path, imported.error().detail())),
+                                        *version);
+                notes += fmt::format("enipool-cni: adopted {} allocation(s) from {} ({} IPv6 entries skipped)\n",
+                                     state->pool.allocations().size() + state->retained.size(), path,
+                                     *imported);
+            }
+        }
+    }
+
+    auto find_retained = [&]() {
+        return std::find_if(state->retained.begin(), state->retained.end(),
+                            [&](const retained_allocation& r) { return r.key == *key; });
+    };
+    invocation out;
+    switch (env->command) {
+    case cni::command::add: {
+        enipool::ipv4_address address;
+        if (const auto it = find_retained(); it != state->retained.end()) {
+            address = it->address;
+        } else {
+            const bool known = state->pool.find(*key) != nullptr;
+            auto a = state->pool.assign(*key, metadata);
+            if (!a)
+                return detail::fail(error(a.error().code(),
+                                          fmt::format("all {} configured addresses are held or cooling down",
+                                                      state->pool.stats().total)),
+                                    *version, detail::retained_notes(*state) + notes);
+            address = *a;
+            changed = changed || !known;
+        }
+        cni::ipam_result r;
+        r.ips.push_back({{address, ipam.subnet.length()}, ipam.gateway});
+        r.routes = ipam.routes;
+        out.out = cni::to_json(r, *version).dump();
+        break;
+    }
+    case cni::command::del: {
+        if (const auto it = find_retained(); it != state->retained.end()) {
+            notes += fmt::format("enipool-cni: released {} (its capacity is no longer configured)\n", it->address);
+            state->retained.erase(it);
+            changed = true;
+        } else if (state->pool.release(*key)) {
+            changed = true;
+        } // DEL of an unknown key succeeds (CNI spec)
+        break;
+    }
+    case cni::command::check: {
+        std::optional<enipool::ipv4_address> held;
+        if (const auto it = find_retained(); it != state->retained.end()) held = it->address;
+        else if (const auto* a = state->pool.find(*key)) held = a->address;
+        if (!held)
+            return detail::fail(error(errc::unknown_pod, fmt::format("{} holds no address", *key)),
+                                *version, notes);
+        auto listed = cni::addresses_of(config->prev_result);
+        if (!listed) return detail::fail(listed.error(), *version, notes);
+        bool found = false;
+        std::string ours;
+        for (const auto& a : *listed) {
+            if (a.address == *held) found = true;
+            if (ipam.subnet.contains(a.address)) ours += fmt::format(" {}", a.address);
+        }
+        if (!found && !config->prev_result.is_null())
+            return detail::fail(error(errc::pod_key_conflict,
+                                      fmt::format("{} holds {}, prevResult lists:{}", *key, *held,
+                                                  ours.empty() ? " no address of the subnet" : ours)),
+                                *version, notes);
+        break;
+    }
+    case cni::command::version: break; // answered above
+    }
+
+    if (changed) {
+        const auto text = save_checkpoint(*state).dump(1);
+        if (auto ok = enipool::write_file_atomically(checkpoint_path, text); !ok)
+            return detail::fail(ok.error(), *version, notes);
+    }
+    out.err = detail::retained_notes(*state) + notes;
+    return out;
+}
+
+} // namespace enipool_cni
