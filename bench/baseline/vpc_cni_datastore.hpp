@@ -153,6 +153,31 @@ public:
         return enipool::error(enipool::errc::no_available_addresses);
     }
 
+    /// Adopts an assignment as the VPC CNI's start-up does from its checkpoint: the CIDR that
+    /// holds `address` is found by a scan of the CIDRs and the key is trusted (no key scan).
+    /// O(CIDRs). Benchmarks fill pools with it. Errors: `checkpoint_invalid` (the address is
+    /// on no known CIDR: the VPC CNI drops such allocations), `address_already_in_datastore`,
+    /// `invalid_address`, `malformed_config` (empty key).
+    enipool::result<void> restore_assignment(const vpc_cni_key& key, std::string_view address, time_point assigned_at) {
+        if (key.empty()) return enipool::error(enipool::errc::malformed_config, "empty pod key");
+        auto parsed = enipool::ipv4_address::parse(address);
+        if (!parsed) return parsed.error();
+        for (auto& [eni_id, eni] : enis_)
+            for (auto& [cidr_text, cidr] : eni.cidrs) {
+                if (!cidr.cidr.contains(*parsed)) continue;
+                const std::string text = parsed->to_string();
+                if (cidr.addresses.count(text) != 0)
+                    return enipool::error(enipool::errc::address_already_in_datastore, text);
+                address_info& entry = cidr.addresses[text];
+                entry.address = text;
+                entry.key = key;
+                entry.assigned_at = assigned_at;
+                return enipool::success();
+            }
+        return enipool::error(enipool::errc::checkpoint_invalid,
+                              std::string(address) + " is on no known CIDR");
+    }
+
     /// Releases the key's address (UnassignPodIPAddress): it stays in the map, cooling, with
     /// the release time stamped. Returns the address. O(addresses handed out).
     /// Errors: `unknown_pod` (state unchanged).

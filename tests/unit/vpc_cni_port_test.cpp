@@ -283,3 +283,22 @@ TEST_CASE("vpc_cni port: random sequences agree with a naive model", "[vpc_cni_p
         }
     });
 }
+
+TEST_CASE("vpc_cni port: restore_assignment adopts checkpointed pods without a key scan", "[vpc_cni_port]") {
+    auto ds = one_prefix();
+    REQUIRE(ds.restore_assignment(key_of(7), "198.18.0.20", 0s));
+    CHECK(ds.address_of(key_of(7)) == "198.18.0.20");
+    auto again = ds.assign(key_of(7), 1s);  // the adopted pod is found by the key scan
+    REQUIRE(again);
+    CHECK(*again == "198.18.0.20");
+    auto lowest = ds.assign(key_of(8), 1s);  // .16 is still the lowest untouched address
+    REQUIRE(lowest);
+    CHECK(*lowest == "198.18.0.16");
+    const auto before = snapshot(ds, 1s);
+    CHECK(ds.restore_assignment(key_of(9), "198.18.0.20", 1s).error().code() ==
+          errc::address_already_in_datastore);
+    CHECK(ds.restore_assignment(key_of(9), "198.18.5.1", 1s).error().code() == errc::checkpoint_invalid);
+    CHECK(ds.restore_assignment(key_of(9), "198.18.0.300", 1s).error().code() == errc::invalid_address);
+    CHECK(snapshot(ds, 1s) == before);
+    CHECK(ds.check().empty());
+}
