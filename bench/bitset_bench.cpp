@@ -30,6 +30,7 @@ void bitset_pair(benchmark::State& state) {
 } // namespace
 
 BENCHMARK(bitset_pair<16>)->Name("bitset/enipool/16");
+BENCHMARK(bitset_pair<256>)->Name("bitset/enipool/256");
 BENCHMARK(bitset_pair<1008>)->Name("bitset/enipool/1008");
 BENCHMARK(bitset_pair<24192>)->Name("bitset/enipool/24192");
 BENCHMARK(bitset_pair<65536>)->Name("bitset/enipool/65536");
