@@ -80,6 +80,26 @@ namespace detail {
     return &*it;
 }
 
+// Entry i of the array `list` (at `list_path`) must be an object holding the string `key`.
+struct aws_entry {
+    const nlohmann::json* entry = nullptr;
+    std::string path;        // list_path[i]
+    const std::string* text = nullptr;
+    std::string text_path;   // list_path[i].key
+};
+[[nodiscard]] inline result<aws_entry> aws_entry_with(const nlohmann::json& list, std::size_t i,
+                                                      const std::string& list_path,
+                                                      std::string_view key) {
+    aws_entry e{&list[i], fmt::format("{}[{}]", list_path, i), nullptr, {}};
+    if (!e.entry->is_object()) return aws_json_error(e.path, "not an object");
+    auto text = aws_string(*e.entry, key, e.path);
+    if (!text) return text.error();
+    e.text_path = aws_path(e.path, key);
+    if (!*text) return aws_json_error(e.text_path, "missing");
+    e.text = *text;
+    return e;
+}
+
 // Splits text holding one or more JSON documents (pages printed one after another) into
 // the documents; an error names the byte offset. O(n).
 [[nodiscard]] inline result<std::vector<std::string_view>> aws_split_documents(std::string_view text) {
@@ -155,15 +175,12 @@ template <class Fn>
     if (!ips) return ips.error();
     if (*ips) {
         for (std::size_t i = 0; i < (*ips)->size(); ++i) {
-            const auto& entry = (**ips)[i];
-            const std::string entry_path = fmt::format("{}.PrivateIpAddresses[{}]", path, i);
-            if (!entry.is_object()) return aws_json_error(entry_path, "not an object");
-            auto text = aws_string(entry, "PrivateIpAddress", entry_path);
-            if (!text) return text.error();
-            const std::string ip_path = aws_path(entry_path, "PrivateIpAddress");
-            if (!*text) return aws_json_error(ip_path, "missing");
-            auto a = ipv4_address::parse(**text);
-            if (!a) return aws_json_error(ip_path, a.error().message());
+            auto e = aws_entry_with(**ips, i, aws_path(path, "PrivateIpAddresses"), "PrivateIpAddress");
+            if (!e) return e.error();
+            const auto& entry = *e->entry;
+            const std::string& entry_path = e->path;
+            auto a = ipv4_address::parse(*e->text);
+            if (!a) return aws_json_error(e->text_path, a.error().message());
             bool primary = false;
             if (const auto p = entry.find("Primary"); p != entry.end()) {
                 if (!p->is_boolean())
@@ -195,17 +212,12 @@ template <class Fn>
     if (!prefixes) return prefixes.error();
     if (*prefixes) {
         for (std::size_t i = 0; i < (*prefixes)->size(); ++i) {
-            const auto& entry = (**prefixes)[i];
-            const std::string entry_path = fmt::format("{}.Ipv4Prefixes[{}]", path, i);
-            if (!entry.is_object()) return aws_json_error(entry_path, "not an object");
-            auto text = aws_string(entry, "Ipv4Prefix", entry_path);
-            if (!text) return text.error();
-            const std::string p_path = aws_path(entry_path, "Ipv4Prefix");
-            if (!*text) return aws_json_error(p_path, "missing");
-            auto p = ipv4_prefix::parse(**text);
-            if (!p) return aws_json_error(p_path, p.error().message());
+            auto e = aws_entry_with(**prefixes, i, aws_path(path, "Ipv4Prefixes"), "Ipv4Prefix");
+            if (!e) return e.error();
+            auto p = ipv4_prefix::parse(*e->text);
+            if (!p) return aws_json_error(e->text_path, p.error().message());
             if (p->length() != 28)
-                return aws_json_error(p_path, fmt::format("'{}' is not a /28", **text));
+                return aws_json_error(e->text_path, fmt::format("'{}' is not a /28", *e->text));
             eni.prefixes.push_back(*p);
         }
     }
@@ -251,17 +263,15 @@ template <class Fn>
         if (!list) return error(errc::malformed_json, where + list.error().detail());
         if (!*list) return error(errc::malformed_json, where + "SubnetIpv4CidrReservations: missing");
         for (std::size_t i = 0; i < (*list)->size(); ++i) {
-            const auto& entry = (**list)[i];
-            const std::string path = fmt::format("SubnetIpv4CidrReservations[{}]", i);
+            auto e = detail::aws_entry_with(**list, i, "SubnetIpv4CidrReservations", "Cidr");
+            if (!e) return error(errc::malformed_json, where + e.error().detail());
+            const auto& entry = *e->entry;
+            const std::string& path = e->path;
             auto fail = [&](const std::string& p, std::string_view why) {
                 return error(errc::malformed_json, fmt::format("{}{}: {}", where, p, why));
             };
-            if (!entry.is_object()) return fail(path, "not an object");
-            auto cidr = detail::aws_string(entry, "Cidr", path);
-            if (!cidr) return error(errc::malformed_json, where + cidr.error().detail());
-            if (!*cidr) return fail(path + ".Cidr", "missing");
-            auto p = ipv4_prefix::parse(**cidr);
-            if (!p) return fail(path + ".Cidr", p.error().message());
+            auto p = ipv4_prefix::parse(*e->text);
+            if (!p) return fail(e->text_path, p.error().message());
             auto type = detail::aws_string(entry, "ReservationType", path);
             if (!type) return error(errc::malformed_json, where + type.error().detail());
             if (!*type) return fail(path + ".ReservationType", "missing");
