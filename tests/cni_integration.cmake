@@ -8,3 +8,8 @@ if(TARGET enipool-cni)
   set_tests_properties(cni.ptp PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
                                           RESOURCE_LOCK enipool_netns)
 endif()
+
+# unit.cni_plugin runs the plugin's command logic in-process (examples/cni/plugin.hpp).
+if(TARGET test_cni_plugin)
+  target_include_directories(test_cni_plugin PRIVATE ${PROJECT_SOURCE_DIR}/examples/cni)
+endif()

@@ -242,7 +242,9 @@ template <class Lookup>
     }
     case cni::command::del: {
         if (const auto it = find_retained(); it != state->retained.end()) {
+            // It cools down like any address, should its capacity come back within the period.
             notes += fmt::format("enipool-cni: released {} (its capacity is no longer configured)\n", it->address);
+            state->retained_cooling.push_back({it->address, state->pool.now()});
             state->retained.erase(it);
             changed = true;
         } else if (state->pool.release(*key)) {

@@ -1,0 +1,362 @@
+// Tests of enipool-cni's command logic, run in-process (examples/cni/plugin.hpp): ADD / DEL /
+// CHECK / VERSION, persistence across invocations, cooldown, every error code, config
+// changes that remove capacity pods still hold, VPC CNI import, and that every failed
+// invocation leaves the checkpoint file exactly as it was.
+#include "plugin.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// A fresh data directory per test, removed at the end.
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        char tmpl[] = "/tmp/enipool-cni-test.XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~temp_dir() { fs::remove_all(path); }
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Capacity: eni-1 holds the /28 100.64.1.0/28 (16 addresses) and the secondary IPs
+// 100.64.0.11 and 100.64.0.12: 18 pod addresses.
+json make_config(const fs::path& data_dir, const std::string& version = "1.0.0") {
+    json c = json::parse(R"({
+      "cniVersion": "1.0.0", "name": "podnet", "type": "ptp",
+      "ipam": {"type": "enipool-cni", "subnet": "100.64.0.0/16", "cooldownSeconds": 30,
+               "enis": [{"id": "eni-1", "primaryIp": "100.64.0.10", "prefixes": ["100.64.1.0/28"],
+                         "secondaryIps": ["100.64.0.11", "100.64.0.12"]}],
+               "routes": [{"dst": "0.0.0.0/0"}]}})");
+    c["cniVersion"] = version;
+    c["ipam"]["dataDir"] = data_dir.string();
+    return c;
+}
+
+using env_map = std::map<std::string, std::string>;
+
+enipool_cni::invocation call(const std::string& command, const std::string& container,
+                             const json& config, env_map extra = {}) {
+    env_map env{{"CNI_COMMAND", command},
+                {"CNI_CONTAINERID", container},
+                {"CNI_NETNS", "/var/run/netns/none"},
+                {"CNI_IFNAME", "eth0"},
+                {"CNI_PATH", "/opt/cni/bin"},
+                {"CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-" + container}};
+    for (auto& [k, v] : extra) {
+        if (v == "<unset>") env.erase(k);
+        else env[k] = v;
+    }
+    return enipool_cni::run(
+        [&](const char* name) -> const char* {
+            const auto it = env.find(name);
+            return it == env.end() ? nullptr : it->second.c_str();
+        },
+        config.is_string() ? config.get<std::string>() : config.dump());
+}
+
+// The address of a successful ADD ("100.64.1.0/16" -> "100.64.1.0").
+std::string address_of(const enipool_cni::invocation& r) {
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto j = json::parse(r.out);
+    std::string a = j.at("ips").at(0).at("address");
+    return a.substr(0, a.find('/'));
+}
+
+void require_error(const enipool_cni::invocation& r, unsigned code, const std::string& needle) {
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    const auto j = json::parse(r.out);
+    CHECK(j.at("code") == code);
+    CHECK_THAT(j.at("msg").get<std::string>() + " " + j.value("details", std::string()),
+               Catch::Contains(needle));
+}
+
+fs::path checkpoint_of(const temp_dir& d) { return d.path / "podnet.json"; }
+
+} // namespace
+
+TEST_CASE("cni plugin: ADD returns the lowest lane's address with gateway and routes") {
+    temp_dir d;
+    auto r = call("ADD", "c1", make_config(d.path));
+    REQUIRE(r.exit_code == 0);
+    // Lowest lane first: lanes of slot 0 (the /28 100.64.1.0/28) come before the secondary
+    // IPs, so the first address is 100.64.1.0; the subnet is a /16; gateway = base + 1.
+    const json expected = json::parse(R"({"cniVersion": "1.0.0",
+        "ips": [{"address": "100.64.1.0/16", "gateway": "100.64.0.1"}],
+        "routes": [{"dst": "0.0.0.0/0"}], "dns": {}})");
+    CHECK(json::parse(r.out) == expected);
+    CHECK(fs::exists(checkpoint_of(d)));
+    CHECK(fs::exists(d.path / "podnet.lock"));
+}
+
+TEST_CASE("cni plugin: 0.4.0 results carry version 4") {
+    temp_dir d;
+    auto r = call("ADD", "c1", make_config(d.path, "0.4.0"));
+    REQUIRE(r.exit_code == 0);
+    CHECK(json::parse(r.out).at("ips").at(0).at("version") == "4");
+    CHECK(json::parse(r.out).at("cniVersion") == "0.4.0");
+}
+
+TEST_CASE("cni plugin: ADD is idempotent per key, keys differ by container and ifname") {
+    temp_dir d;
+    const auto cfg = make_config(d.path);
+    const auto a = address_of(call("ADD", "c1", cfg));
+    const auto before = slurp(checkpoint_of(d));
+    CHECK(address_of(call("ADD", "c1", cfg)) == a);
+    CHECK(slurp(checkpoint_of(d)) == before); // nothing changed, nothing rewritten
+    const auto b = address_of(call("ADD", "c2", cfg));
+    const auto c = address_of(call("ADD", "c1", cfg, {{"CNI_IFNAME", "net1"}}));
+    CHECK(a == "100.64.1.0");
+    CHECK(b == "100.64.1.1");
+    CHECK(c == "100.64.1.2");
+}
+
+TEST_CASE("cni plugin: DEL cools the address down; it survives across invocations") {
+    temp_dir d;
+    const auto cfg = make_config(d.path);
+    CHECK(address_of(call("ADD", "c1", cfg)) == "100.64.1.0");
+    auto del = call("DEL", "c1", cfg);
+    CHECK(del.exit_code == 0);
+    CHECK(del.out.empty());
+    // 100.64.1.0 cools for 30 s: the next key gets 100.64.1.1, and the file says why.
+    CHECK(address_of(call("ADD", "c2", cfg)) == "100.64.1.1");
+    const auto doc = json::parse(slurp(checkpoint_of(d)));
+    REQUIRE(doc.at("cooling").size() == 1);
+    CHECK(doc["cooling"][0]["ipv4"] == "100.64.1.0");
+    REQUIRE(doc.at("allocations").size() == 1);
+    CHECK(doc["allocations"][0]["containerID"] == "c2");
+    CHECK(doc["allocations"][0]["metadata"]["k8sPodName"] == "pod-c2");
+    CHECK(doc["allocations"][0]["metadata"]["k8sPodNamespace"] == "default");
+}
+
+TEST_CASE("cni plugin: an expired cooldown in the checkpoint frees the address") {
+    temp_dir d;
+    const auto cfg = make_config(d.path);
+    CHECK(address_of(call("ADD", "c1", cfg)) == "100.64.1.0");
+    REQUIRE(call("DEL", "c1", cfg).exit_code == 0);
+    // Move the release 31 s into the past (cooldown 30 s): the address is free again.
+    auto doc = json::parse(slurp(checkpoint_of(d)));
+    doc["cooling"][0]["releasedAt"] = doc["cooling"][0]["releasedAt"].get<std::int64_t>() - 31'000'000'000;
+    std::ofstream(checkpoint_of(d)) << doc.dump();
+    CHECK(address_of(call("ADD", "c2", cfg)) == "100.64.1.0");
+}
+
+TEST_CASE("cni plugin: DEL of an unknown key succeeds, also on first start") {
+    temp_dir d;
+    auto r = call("DEL", "nobody", make_config(d.path), {{"CNI_NETNS", "<unset>"}});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.empty());
+}
+
+TEST_CASE("cni plugin: CHECK") {
+    temp_dir d;
+    auto cfg = make_config(d.path);
+    const auto a = address_of(call("ADD", "c1", cfg));
+    cfg["prevResult"] = json::parse(call("ADD", "c1", cfg).out);
+    CHECK(call("CHECK", "c1", cfg).exit_code == 0);
+    // Unknown container: code 3.
+    require_error(call("CHECK", "c9", cfg), 3, "unknown pod");
+    // prevResult lists another address: code 102.
+    cfg["prevResult"]["ips"][0]["address"] = "100.64.1.9/16";
+    require_error(call("CHECK", "c1", cfg), 102, "holds 100.64.1.0, prevResult lists: 100.64.1.9");
+    CHECK(a == "100.64.1.0");
+}
+
+TEST_CASE("cni plugin: VERSION") {
+    auto r = enipool_cni::run([](const char* n) -> const char* {
+        return std::string_view(n) == "CNI_COMMAND" ? "VERSION" : nullptr;
+    }, "");
+    CHECK(r.exit_code == 0);
+    CHECK(json::parse(r.out) == json::parse(R"({"cniVersion": "1.0.0", "supportedVersions": ["0.4.0", "1.0.0"]})"));
+}
+
+TEST_CASE("cni plugin: no free address is code 100, and changes nothing") {
+    temp_dir d;
+    const auto cfg = make_config(d.path);
+    for (int i = 0; i < 18; ++i) REQUIRE(call("ADD", "c" + std::to_string(i), cfg).exit_code == 0);
+    const auto before = slurp(checkpoint_of(d));
+    require_error(call("ADD", "c18", cfg), 100, "no available IP/Prefix addresses");
+    CHECK(slurp(checkpoint_of(d)) == before);
+    // A DEL does not help at once: the address cools down (no early reclaim).
+    REQUIRE(call("DEL", "c0", cfg).exit_code == 0);
+    require_error(call("ADD", "c18", cfg), 100, "held or cooling down");
+}
+
+TEST_CASE("cni plugin: bad input gets the spec's codes and changes nothing") {
+    temp_dir d;
+    auto cfg = make_config(d.path);
+    REQUIRE(call("ADD", "c1", cfg).exit_code == 0);
+    const auto before = slurp(checkpoint_of(d));
+
+    require_error(call("ADD", "c2", json("{\"cniVersion\": ")), 6, "at byte");
+    auto old = cfg;
+    old["cniVersion"] = "0.3.1";
+    require_error(call("ADD", "c2", old), 1, "'0.3.1'");
+    auto bad_prefix = cfg;
+    bad_prefix["ipam"]["enis"][0]["prefixes"][0] = "100.64.1.8/28";
+    require_error(call("ADD", "c2", bad_prefix), 7, "ipam.enis[0].prefixes[0]: '100.64.1.8/28' is not an aligned /28");
+    auto outside = cfg;
+    outside["ipam"]["enis"][0]["secondaryIps"][0] = "100.65.0.1";
+    require_error(call("ADD", "c2", outside), 7, "100.65.0.1 is outside the subnet");
+    require_error(call("ADD", "c2", cfg, {{"CNI_IFNAME", "<unset>"}}), 4, "CNI_IFNAME: is not set");
+    require_error(call("ADD", "-bad", cfg), 4, "CNI_CONTAINERID");
+    require_error(call("BOGUS", "c2", cfg), 4, "CNI_COMMAND");
+    CHECK(slurp(checkpoint_of(d)) == before);
+}
+
+TEST_CASE("cni plugin: an unreadable or invalid checkpoint is error 101, never a fresh start") {
+    temp_dir d;
+    const auto cfg = make_config(d.path);
+    REQUIRE(call("ADD", "c1", cfg).exit_code == 0);
+    const auto good = json::parse(slurp(checkpoint_of(d)));
+
+    auto expect_101 = [&](const std::string& content, const std::string& needle) {
+        std::ofstream(checkpoint_of(d), std::ios::trunc) << content;
+        require_error(call("ADD", "c2", cfg), 101, needle);
+        CHECK(slurp(checkpoint_of(d)) == content); // left as it was, for a human to look at
+    };
+    expect_101("", "at byte");
+    expect_101(good.dump().substr(0, 40), "at byte"); // truncated
+    auto v = good;
+    v["version"] = "enipool/2";
+    expect_101(v.dump(), "expected \"enipool/1\"");
+    auto twice = good;
+    twice["allocations"].push_back(good["allocations"][0]);
+    expect_101(twice.dump(), "appears twice");
+    auto same_address = good;
+    same_address["allocations"].push_back(good["allocations"][0]);
+    same_address["allocations"][1]["containerID"] = "other";
+    expect_101(same_address.dump(), "100.64.1.0 is held twice");
+    auto held_and_cooling = good;
+    held_and_cooling["cooling"] = json::array({{{"ipv4", "100.64.1.0"}, {"releasedAt", 1}}});
+    expect_101(held_and_cooling.dump(), "cooling[0].ipv4");
+    auto wrong_type = good;
+    wrong_type["allocations"][0]["ipv4"] = 42;
+    expect_101(wrong_type.dump(), "allocations[0].ipv4: is not a string");
+    auto bad_address = good;
+    bad_address["allocations"][0]["ipv4"] = "100.64.1.300";
+    expect_101(bad_address.dump(), "allocations[0].ipv4");
+    expect_101("[]", "(document)");
+}
+
+TEST_CASE("cni plugin: capacity removed from the config while pods hold it is kept and reported") {
+    temp_dir d;
+    auto cfg = make_config(d.path);
+    // Fill the /28 (16 addresses), then take 100.64.0.11 (the 17th: first secondary IP).
+    for (int i = 0; i < 16; ++i) REQUIRE(call("ADD", "p" + std::to_string(i), cfg).exit_code == 0);
+    CHECK(address_of(call("ADD", "s1", cfg)) == "100.64.0.11");
+    REQUIRE(call("DEL", "p3", cfg).exit_code == 0); // 100.64.1.3 cools
+
+    // The agent gave the /28 back and now configures only the secondaries and a new /28.
+    auto shrunk = cfg;
+    shrunk["ipam"]["enis"][0]["prefixes"] = json::array({"100.64.2.0/28"});
+    auto r = call("ADD", "p0", shrunk);
+    // p0 keeps its address on the removed /28, and stderr names the 15 kept ones.
+    CHECK(address_of(r) == "100.64.1.0");
+    CHECK_THAT(r.err, Catch::Contains("15 address(es) of capacity no longer in the config"));
+    CHECK_THAT(r.err, Catch::Contains("100.64.1.15 held by podnet/p15/eth0 (pod default/pod-p15)"));
+    // A new key gets new capacity: lowest lane of the new /28.
+    CHECK(address_of(call("ADD", "new", shrunk)) == "100.64.2.0");
+    // Nothing was dropped from the checkpoint: 15 retained + s1 + new = 17, plus the cooling one.
+    auto doc = json::parse(slurp(checkpoint_of(d)));
+    CHECK(doc["allocations"].size() == 17);
+    CHECK(doc["cooling"].size() == 1);
+    CHECK(call("CHECK", "p5", shrunk).exit_code == 0);
+    // DEL of a retained key releases it.
+    auto del = call("DEL", "p15", shrunk);
+    CHECK(del.exit_code == 0);
+    CHECK_THAT(del.err, Catch::Contains("released 100.64.1.15"));
+    CHECK(json::parse(slurp(checkpoint_of(d)))["allocations"].size() == 16);
+    // Restoring the old /28 brings the retained addresses back into the pool.
+    auto back = shrunk;
+    back["ipam"]["enis"][0]["prefixes"] = json::array({"100.64.1.0/28", "100.64.2.0/28"});
+    auto again = call("ADD", "p1", back);
+    CHECK(address_of(again) == "100.64.1.1");
+    CHECK(again.err.empty());
+    // Slot 0 (100.64.1.0/28) is now all held or cooling: 100.64.1.3 (released before the
+    // change) and 100.64.1.15 (released while its capacity was gone) both still cool down.
+    // Slot 1 (100.64.2.0/28) lane 0 is held by "new": the next key gets 100.64.2.1.
+    CHECK(address_of(call("ADD", "next", back)) == "100.64.2.1");
+    CHECK(json::parse(slurp(checkpoint_of(d)))["cooling"].size() == 2);
+}
+
+TEST_CASE("cni plugin: a VPC CNI ipam.json is adopted on first start only") {
+    temp_dir d;
+    const auto ipam_json = d.path / "ipam.json";
+    std::ofstream(ipam_json) << R"({"version": "vpc-cni-ipam/1", "allocations": [
+        {"networkName": "podnet", "containerID": "old1", "ifName": "eth0", "ipv4": "100.64.1.5",
+         "allocationTimestamp": 1700000000000000000,
+         "metadata": {"k8sPodNamespace": "kube-system", "k8sPodName": "coredns-1"}},
+        {"networkName": "podnet", "containerID": "old2", "ifName": "eth0", "ipv4": "100.64.9.9"},
+        {"networkName": "podnet", "containerID": "old3", "ifName": "eth0", "ipv6": "fd00::1"}]})";
+    auto cfg = make_config(d.path / "state");
+    cfg["ipam"]["importVpcCni"] = ipam_json.string();
+    // old1 keeps 100.64.1.5; old2's address is on no configured CIDR: retained, reported.
+    auto r = call("ADD", "old1", cfg);
+    CHECK(address_of(r) == "100.64.1.5");
+    CHECK_THAT(r.err, Catch::Contains("adopted 2 allocation(s)"));
+    CHECK_THAT(r.err, Catch::Contains("1 IPv6 entries skipped"));
+    CHECK_THAT(r.err, Catch::Contains("100.64.9.9 held by podnet/old2/eth0"));
+    CHECK(address_of(call("ADD", "old2", cfg)) == "100.64.9.9");
+    const auto doc = json::parse(slurp(d.path / "state" / "podnet.json"));
+    CHECK(doc["allocations"].size() == 2);
+    CHECK(doc["allocations"][0]["allocationTimestamp"] == 1700000000000000000);
+    // Later changes to ipam.json are not read again.
+    std::ofstream(ipam_json, std::ios::trunc) << "garbage";
+    CHECK(call("ADD", "c1", cfg).exit_code == 0);
+}
+
+TEST_CASE("cni plugin: a bad ipam.json on first start is error 101 and writes nothing") {
+    temp_dir d;
+    auto cfg = make_config(d.path / "state");
+    cfg["ipam"]["importVpcCni"] = (d.path / "ipam.json").string();
+    std::ofstream(d.path / "ipam.json") << R"({"version": "vpc-cni-ipam/2"})";
+    require_error(call("ADD", "c1", cfg), 101, "vpc-cni-ipam/1");
+    CHECK_FALSE(fs::exists(d.path / "state" / "podnet.json"));
+    std::ofstream(d.path / "ipam.json", std::ios::trunc)
+        << R"({"version": "vpc-cni-ipam/1", "allocations": [{"networkName": "podnet", "ifName": "eth0", "ipv4": "100.64.1.5"}]})";
+    require_error(call("ADD", "c1", cfg), 101, "ipam.json allocations[0].containerID: is missing");
+    CHECK_FALSE(fs::exists(d.path / "state" / "podnet.json"));
+}
+
+TEST_CASE("cni plugin: dataDir is created with its parents; a file in the way is error 5") {
+    temp_dir d;
+    CHECK(call("ADD", "c1", make_config(d.path / "a" / "b" / "c")).exit_code == 0);
+    CHECK(fs::is_directory(d.path / "a" / "b" / "c"));
+    std::ofstream(d.path / "file") << "x";
+    require_error(call("ADD", "c1", make_config(d.path / "file" / "sub")), 5, "mkdir");
+}
+
+TEST_CASE("cni plugin: a held lock makes the call fail with 11 after the timeout") {
+    temp_dir d;
+    const auto cfg = make_config(d.path);
+    REQUIRE(call("ADD", "c1", cfg).exit_code == 0);
+    auto held = enipool::file_lock::acquire((d.path / "podnet.lock").string());
+    REQUIRE(held.has_value());
+    env_map env{{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "c2"}, {"CNI_NETNS", "/x"},
+                {"CNI_IFNAME", "eth0"}, {"CNI_PATH", "/x"}};
+    auto r = enipool_cni::run(
+        [&](const char* name) -> const char* {
+            const auto it = env.find(name);
+            return it == env.end() ? nullptr : it->second.c_str();
+        },
+        cfg.dump(), enipool_cni::run_options{std::chrono::milliseconds(50)});
+    require_error(r, 11, "could not take the state lock");
+}
