@@ -301,8 +301,8 @@ public:
     /// Every ENI slot of the pool; vacant entries (removed ENIs) have `vacant()` true.
     [[nodiscard]] const std::vector<eni>& enis() const noexcept { return enis_; }
     /// The index of the ENI with this id, or nullopt. O(ENIs).
-    [[nodiscard]] std::optional<std::size_t> eni_index(std::string_view id) const noexcept {
-        for (std::size_t i = 0; i < enis_.size(); ++i)
+    [[nodiscard]] std::optional<unsigned> eni_index(std::string_view id) const noexcept {
+        for (unsigned i = 0; i < enis_.size(); ++i)
             if (!enis_[i].vacant() && enis_[i].id() == id) return i;
         return std::nullopt;
     }
@@ -480,7 +480,7 @@ public:
                 const auto index = eni_index(det->eni_id);
                 if (!index) continue;
                 eni& x = enis_[*index];
-                if (is_primary(x) || x.flags().trunk || x.detaching() || x.stats().assigned() != 0 ||
+                if (is_primary(x) || x.flags().trunk || x.flags().efa_only || x.detaching() || x.stats().assigned() != 0 ||
                     x.stats().cooling() != 0)
                     continue;
                 for (unsigned s = 0; s < x.slot_count(); ++s)
@@ -863,7 +863,10 @@ private:
         if (auto ok = validate_cidrs(x.subnet(), cidrs, std::nullopt); !ok) return ok;
         for (const ipv4_prefix& c : cidrs) {
             const unsigned s = enis_[e].first_empty_slot();
-            change_slot(e, s, [&](eni& y) { y.add_slot(s, c, t); });
+            change_slot(e, s, [&](eni& y) {
+                y.add_slot(s, c, t);
+                if (y.detaching()) y.set_leaving(s, true, t);  // granted while detaching: leaves with it
+            });
             index_cidr(e, s, c);
         }
         return success();

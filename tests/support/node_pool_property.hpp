@@ -1,0 +1,418 @@
+// node_pool_property.hpp: the body of the node pool property tests. Random sequences of assign / release / assign_specific / time advance / plan /
+// apply (random EC2 grants and errors, also invalid ones) against the naive reference pool
+// (tests/support/reference_pool.hpp), for every growth policy x packing x key type.
+// After every step: check(), the counts, every allocation and the cooldown FIFO equal the
+// model's; every failed operation leaves the pool as it was (stats, allocations, cooling,
+// view, in-flight actions compared before / after).
+#pragma once
+
+#include "pool_test_support.hpp"
+#include "reference_pool.hpp"
+
+#include <catch2/catch.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace pool_test {
+
+using namespace enipool;
+struct op {
+    int kind;
+    std::uint64_t a;
+    std::uint64_t b;
+};
+
+inline rc::Gen<std::vector<op>> ops_gen() {
+    // 0 assign, 1 release, 2 assign_specific, 3 advance, 4 plan, 5 apply, 6 bogus apply,
+    // 7 restore_cooling, 8 remove_eni
+    auto kind = rc::gen::weightedElement<int>(
+        {{30, 0}, {20, 1}, {5, 2}, {10, 3}, {10, 4}, {14, 5}, {2, 6}, {2, 7}, {2, 8}});
+    return rc::gen::container<std::vector<op>>(
+        rc::gen::construct<op>(kind, rc::gen::arbitrary<std::uint64_t>(), rc::gen::arbitrary<std::uint64_t>()));
+}
+
+template <class Pool>
+struct snapshot {
+    pool_stats stats;
+    std::vector<std::pair<typename Pool::key_type, std::uint32_t>> allocations;
+    std::vector<std::pair<std::uint32_t, timestamp>> cooling;
+    pool_view view;
+    std::vector<action> in_flight;
+    bool operator==(const snapshot&) const = default;
+
+    explicit snapshot(Pool& p) : stats(p.stats()), view(p.view()), in_flight(p.in_flight()) {
+        for (const auto& [k, a] : p.allocations()) allocations.emplace_back(k, a.address.to_uint());
+        std::sort(allocations.begin(), allocations.end());
+        for (const auto& c : p.cooling()) cooling.emplace_back(c.address.to_uint(), c.released_at);
+    }
+};
+
+template <class Policy, class Packing, class Key>
+void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trunk, unsigned max_pods) {
+    using pool_t = node_pool<Policy, scripted_warm, enipool::pod_key<Key>, enipool::packing<Packing>,
+                             enipool::clock<manual_clock>>;
+    manual_clock clk;
+    typename pool_t::config cfg;
+    cfg.type = nitro_type(4, 4);  // 4 ENIs x 3 slots: limits are hit often
+    cfg.budget.trunk_eni = trunk;
+    cfg.reclaim_cooling_when_exhausted = reclaim;
+    cfg.cooldown = zero_cooldown ? std::chrono::nanoseconds::zero() : std::chrono::nanoseconds(30s);
+    cfg.max_pods = max_pods;
+    auto queue = cfg.warm.queue;
+    auto created = pool_t::create(cfg, clk);
+    RC_ASSERT(created.has_value());
+    pool_t p = std::move(*created);
+
+    reference_pool<Key> model;
+    model.cooldown = cfg.cooldown;
+    model.reclaim = reclaim;
+    model.max_pods = p.max_pods();
+
+    // Counter-based subnet 10.0.0.0/16: /28s from 10.0.0.0 up, /32s from 10.0.128.0 up,
+    // primaries 10.0.255.x.
+    std::uint32_t next_block = 0, next_ip = 0, next_eni = 0;
+    const ipv4_prefix subnet = cidr("10.0.0.0/16");
+    const auto new_block = [&] { return ipv4_prefix::truncate(ipv4_address(0x0A000000u + 16 * next_block++), 28); };
+    const auto new_ip = [&] { return ipv4_prefix::truncate(ipv4_address(0x0A008000u + next_ip++), 32); };
+
+    auto primary = eni_in_test_subnet("eni-0", 0, {new_block()});
+    RC_ASSERT(p.add_eni(primary).has_value());
+    model.add_cidr("eni-0", primary.cidrs[0], true);
+    if (trunk) {
+        auto t = eni_in_test_subnet("eni-trunk", 3, {new_block()});
+        t.flags.trunk = true;
+        RC_ASSERT(p.add_eni(t).has_value());
+        model.add_cidr("eni-trunk", t.cidrs[0], false);
+    }
+    std::vector<std::string> eni_ids{"eni-0"};
+
+    const auto compare = [&] {
+        const auto ok = p.check();
+        RC_ASSERT_FALSE(!ok);
+        const pool_stats s = p.stats();
+        model.drain(p.now());
+        RC_ASSERT(s.free == model.free.size());
+        RC_ASSERT(s.assigned == model.assigned.size());
+        RC_ASSERT(s.cooling == model.cooling.size());
+        RC_ASSERT(s.total == s.free + s.assigned + s.cooling);
+        RC_ASSERT(p.allocations().size() == model.assigned.size());
+        for (const auto& [k, a] : model.assigned) {
+            const auto* found = p.find(k);
+            RC_ASSERT(found != nullptr);
+            RC_ASSERT(found->address.to_uint() == a);
+        }
+        RC_ASSERT(p.cooling().size() == model.cooling.size());
+        for (std::size_t i = 0; i < model.cooling.size(); ++i) {
+            RC_ASSERT(p.cooling()[i].address.to_uint() == model.cooling[i].first);
+            RC_ASSERT(p.cooling()[i].released_at == model.cooling[i].second);
+        }
+    };
+    const auto unchanged_after = [&](auto&& failing) {
+        snapshot<pool_t> before(p);
+        ++failed;
+        failing();
+        snapshot<pool_t> after(p);
+        RC_ASSERT(before == after);
+    };
+
+    std::map<std::uint64_t, action> planned;  // in flight, by request id
+    unsigned grants = 0, assigned_ok = 0, failed = 0, releases_planned = 0;
+    for (const op& o : ops) {
+        const Key key = make_key<Key>(o.a % 24);
+        switch (o.kind) {
+        case 0: {  // assign
+            (void)p.stats();
+            const auto want = model.expect_assign(key, p.now());
+            if (want.error) {
+                unchanged_after([&] {
+                    auto r = p.assign(key);
+                    RC_ASSERT(!r);
+                    RC_ASSERT(r.error().code() == *want.error);
+                });
+            } else {
+                auto r = p.assign(key);
+                RC_ASSERT(r.has_value());
+                if (want.exact) RC_ASSERT(r->to_uint() == *want.exact);
+                else RC_ASSERT(model.free.count(r->to_uint()) == 1u);
+                model.did_assign(key, r->to_uint());
+                ++assigned_ok;
+            }
+            break;
+        }
+        case 1: {  // release
+            (void)p.stats();
+            model.drain(p.now());
+            if (!model.assigned.count(key)) {
+                unchanged_after([&] {
+                    auto r = p.release(key);
+                    RC_ASSERT(!r);
+                    RC_ASSERT(r.error().code() == errc::unknown_pod);
+                });
+            } else {
+                auto r = p.release(key);
+                RC_ASSERT(r.has_value());
+                RC_ASSERT(r->to_uint() == *model.release(key, p.now()));
+            }
+            break;
+        }
+        case 2: {  // assign_specific: an address of a known CIDR, a primary, or outside
+            (void)p.stats();
+            std::uint32_t a = 0x0A000000u + static_cast<std::uint32_t>(o.b % (16 * (next_block + 1)));
+            if (o.b % 5 == 0) a = 0x0A008000u + static_cast<std::uint32_t>(o.b % (next_ip + 1));
+            if (o.b % 7 == 0) a = 0x0A00FF00u;  // eni-0's primary IP
+            const auto want = model.expect_assign_specific(key, a, p.now());
+            if (want) {
+                unchanged_after([&] {
+                    auto r = p.assign_specific(key, ipv4_address(a));
+                    RC_ASSERT(!r);
+                    RC_ASSERT(r.error().code() == *want);
+                });
+            } else {
+                auto r = p.assign_specific(key, ipv4_address(a));
+                RC_ASSERT(r.has_value());
+                RC_ASSERT(r->to_uint() == a);
+                model.did_assign(key, a);
+            }
+            break;
+        }
+        case 3: {  // time passes
+            static constexpr std::chrono::nanoseconds steps[] = {0s, 1s, 10s, 29s, 30s, 31s, 130s};
+            clk.advance(steps[o.a % 7]);
+            break;
+        }
+        case 4: {  // plan with random requests
+            const bool growth_busy = std::any_of(planned.begin(), planned.end(), [](const auto& kv) {
+                return std::holds_alternative<attach_eni>(kv.second) || std::holds_alternative<assign_to_eni>(kv.second);
+            });
+            const bool shrink_busy = std::any_of(planned.begin(), planned.end(), [](const auto& kv) {
+                return std::holds_alternative<release_from_eni>(kv.second) || std::holds_alternative<detach_eni>(kv.second);
+            });
+            const std::string target = o.b % 9 == 0 ? "eni-unknown" : eni_ids[o.b % eni_ids.size()];
+            const auto mode = (o.b >> 8) % 2 ? address_mode::prefix : address_mode::secondary;
+            const auto count = static_cast<unsigned>((o.b >> 16) % 5);
+            switch (o.a % 4) {
+            case 0: queue->push_back(attach_eni{0, mode, count, 0, 0}); break;
+            case 1: queue->push_back(assign_to_eni{0, target, mode, count}); break;
+            case 2: {
+                std::vector<ipv4_prefix> cs;
+                for (auto base : model.cidrs_of(target))
+                    if ((o.b >> (base % 13)) & 1u)
+                        cs.push_back(ipv4_prefix::truncate(ipv4_address(base), model.cidrs.at(base).length));
+                queue->push_back(release_from_eni{0, target, cs});
+                break;
+            }
+            default: queue->push_back(detach_eni{0, target});
+            }
+            (void)p.stats();
+            model.drain(p.now());
+            const auto before_enis = std::count_if(p.enis().begin(), p.enis().end(),
+                                                   [](const eni& x) { return !x.vacant() && x.serves_pods(); });
+            const auto actions = p.plan();
+            RC_ASSERT(actions.size() <= 1u);
+            for (const action& a : actions) {
+                RC_ASSERT(request_id_of(a) != 0u);
+                RC_ASSERT(planned.count(request_id_of(a)) == 0u);
+                if (const auto* at = std::get_if<attach_eni>(&a)) {
+                    RC_ASSERT(!growth_busy);
+                    RC_ASSERT(at->count >= 1u);
+                    RC_ASSERT(at->count <= 3u);
+                    RC_ASSERT(static_cast<unsigned>(before_enis) < usable_enis(cfg.type, cfg.budget));
+                } else if (const auto* as = std::get_if<assign_to_eni>(&a)) {
+                    RC_ASSERT(!growth_busy);
+                    RC_ASSERT(as->count >= 1u);
+                    const auto idx = p.eni_index(as->eni_id);
+                    RC_ASSERT(idx.has_value());
+                    RC_ASSERT(p.enis()[*idx].slots_used() + as->count <= 3u);
+                } else if (const auto* rel = std::get_if<release_from_eni>(&a)) {
+                    RC_ASSERT(!shrink_busy);
+                    RC_ASSERT(!rel->cidrs.empty());
+                    for (const auto& c : rel->cidrs) {
+                        RC_ASSERT(model.wholly_free(c.base().to_uint()));  // only wholly free CIDRs leave
+                        ++releases_planned;
+                        model.set_leaving(c.base().to_uint(), true);
+                    }
+                } else if (const auto* det = std::get_if<detach_eni>(&a)) {
+                    RC_ASSERT(!shrink_busy);
+                    RC_ASSERT(det->eni_id != "eni-0");
+                    RC_ASSERT(!model.eni_busy(det->eni_id));
+                    for (auto base : model.cidrs_of(det->eni_id))
+                        if (!model.cidrs.at(base).leaving) model.set_leaving(base, true);
+                }
+                planned.emplace(request_id_of(a), a);
+            }
+            break;
+        }
+        case 5: {  // apply: grant, EC2 error, or an invalid grant
+            if (planned.empty()) break;
+            auto it = std::next(planned.begin(), static_cast<long>(o.a % planned.size()));
+            const action a = it->second;
+            const int what = static_cast<int>(o.b % 10);  // 0-5 success, 6-7 error, 8-9 invalid
+            if (what >= 8 && (std::holds_alternative<attach_eni>(a) || std::holds_alternative<assign_to_eni>(a))) {
+                grant g;
+                g.eni_id = "eni-bad";
+                g.subnet = subnet;
+                g.primary_ip = ipv4_address(0x0A00FE00u + next_eni);
+                errc expected = errc::conflicting_grant;
+                if (what == 8 && !model.cidrs.empty()) {
+                    const auto& [base, info] = *model.cidrs.begin();
+                    g.cidrs = {ipv4_prefix::truncate(ipv4_address(base), info.length)};  // overlap
+                } else if (what == 8) {
+                    g.cidrs = {cidr("10.1.0.0/28")};  // outside the subnet
+                } else {
+                    g.cidrs = {new_block(), new_block(), new_block(), new_block()};  // 4 > 3 slots
+                    expected = errc::slot_limit_reached;
+                }
+                if (const auto* as = std::get_if<assign_to_eni>(&a); as && !p.eni_index(as->eni_id))
+                    expected = errc::unknown_eni;
+                unchanged_after([&] {
+                    auto r = p.apply(outcome{a, g});
+                    RC_ASSERT(!r);
+                    RC_ASSERT(r.error().code() == expected);
+                });
+                break;
+            }
+            if (what >= 6) {
+                const errc e = what == 6 ? errc::insufficient_cidr_blocks : errc::request_limit_exceeded;
+                RC_ASSERT(p.apply(outcome{a, error(e)}).has_value());
+                if (const auto* rel = std::get_if<release_from_eni>(&a)) {
+                    bool detaching = false;
+                    for (const auto& [id, other] : planned)
+                        if (const auto* d = std::get_if<detach_eni>(&other); d && d->eni_id == rel->eni_id) detaching = true;
+                    if (!detaching)
+                        for (const auto& c : rel->cidrs) model.set_leaving(c.base().to_uint(), false);
+                } else if (const auto* det = std::get_if<detach_eni>(&a)) {
+                    std::set<std::uint32_t> releasing;
+                    for (const auto& [id, other] : planned)
+                        if (const auto* r = std::get_if<release_from_eni>(&other); r && r->eni_id == det->eni_id)
+                            for (const auto& c : r->cidrs) releasing.insert(c.base().to_uint());
+                    for (auto base : model.cidrs_of(det->eni_id))
+                        if (!releasing.count(base)) model.set_leaving(base, false);
+                }
+                planned.erase(it);
+                break;
+            }
+            if (const auto* at = std::get_if<attach_eni>(&a)) {
+                grant g;
+                g.eni_id = "eni-" + std::to_string(++next_eni);
+                g.device_index = at->device_index;
+                g.subnet = subnet;
+                g.primary_ip = ipv4_address(0x0A00FF00u + next_eni);
+                for (unsigned i = 0; i < at->count; ++i)
+                    g.cidrs.push_back(at->mode == address_mode::prefix ? new_block() : new_ip());
+                RC_ASSERT(p.apply(outcome{a, g}).has_value());
+                ++grants;
+                for (const auto& c : g.cidrs) model.add_cidr(g.eni_id, c, true);
+                eni_ids.push_back(g.eni_id);
+            } else if (const auto* as = std::get_if<assign_to_eni>(&a)) {
+                grant g;
+                for (unsigned i = 0; i < as->count; ++i)
+                    g.cidrs.push_back(as->mode == address_mode::prefix ? new_block() : new_ip());
+                const bool known = p.eni_index(as->eni_id).has_value();
+                const auto r = p.apply(outcome{a, g});
+                if (known) {
+                    RC_ASSERT(r.has_value());
+                    bool detaching = false;
+                    for (const auto& [id, other] : planned)
+                        if (const auto* d = std::get_if<detach_eni>(&other); d && d->eni_id == as->eni_id) detaching = true;
+                    for (const auto& c : g.cidrs) {
+                        model.add_cidr(as->eni_id, c, true);
+                        if (detaching) model.set_leaving(c.base().to_uint(), true);  // goes with the ENI
+                    }
+                } else {
+                    RC_ASSERT(!r);  // the ENI was detached meanwhile
+                    RC_ASSERT(r.error().code() == errc::unknown_eni);
+                    RC_ASSERT(p.apply(outcome{a, error(errc::invalid_parameter_value)}).has_value());
+                }
+            } else if (const auto* rel = std::get_if<release_from_eni>(&a)) {
+                RC_ASSERT(p.apply(outcome{a, grant{}}).has_value());
+                for (const auto& c : rel->cidrs)
+                    if (model.cidrs.count(c.base().to_uint())) model.remove_cidr(c.base().to_uint());
+            } else if (const auto* det = std::get_if<detach_eni>(&a)) {
+                RC_ASSERT(p.apply(outcome{a, grant{}}).has_value());
+                for (auto base : model.cidrs_of(det->eni_id)) model.remove_cidr(base);
+                eni_ids.erase(std::remove(eni_ids.begin(), eni_ids.end(), det->eni_id), eni_ids.end());
+            }
+            planned.erase(it);
+            break;
+        }
+        case 6: {  // an outcome for nothing planned
+            unchanged_after([&] {
+                auto r = p.apply(outcome{detach_eni{999999, "eni-0"}, grant{}});
+                RC_ASSERT(!r);
+                RC_ASSERT(r.error().code() == errc::unexpected_outcome);
+            });
+            break;
+        }
+        case 7: {  // restore_cooling of some address
+            (void)p.stats();
+            model.drain(p.now());
+            const std::uint32_t a = 0x0A000000u + static_cast<std::uint32_t>(o.b % (16 * (next_block + 1)));
+            const auto c = model.cidr_of(a);
+            const bool can = c && model.cidrs.at(*c).serves && model.free.count(a) && !model.cidrs.at(*c).leaving;
+            if (!can) {
+                unchanged_after([&] { RC_ASSERT(!p.restore_cooling(ipv4_address(a), p.now())); });
+            } else {
+                RC_ASSERT(p.restore_cooling(ipv4_address(a), p.now()).has_value());
+                if (model.cooldown != std::chrono::nanoseconds::zero()) {
+                    model.free.erase(a);
+                    model.cooling.emplace_back(a, p.now());
+                }
+            }
+            break;
+        }
+        default: {  // remove_eni of an ENI: refused while in use
+            const std::string target = eni_ids[o.b % eni_ids.size()];
+            (void)p.stats();
+            model.drain(p.now());
+            bool involved = false;
+            for (const auto& [id, other] : planned)
+                std::visit([&](const auto& x) {
+                    if constexpr (requires { x.eni_id; }) involved = involved || x.eni_id == target;
+                }, other);
+            if (involved || target == "eni-0") break;  // keep the test's bookkeeping simple
+            if (model.eni_busy(target)) {
+                unchanged_after([&] {
+                    auto r = p.remove_eni(target);
+                    RC_ASSERT(!r);
+                    RC_ASSERT(r.error().code() == errc::eni_in_use);
+                });
+            } else {
+                RC_ASSERT(p.remove_eni(target).has_value());
+                for (auto base : model.cidrs_of(target)) model.remove_cidr(base);
+                eni_ids.erase(std::remove(eni_ids.begin(), eni_ids.end(), target), eni_ids.end());
+            }
+        }
+        }
+        compare();
+    }
+    RC_CLASSIFY(grants > 0, "attach granted");
+    RC_CLASSIFY(assigned_ok > 10, "over 10 assigns");
+    RC_CLASSIFY(failed > 3, "over 3 failed operations");
+    RC_CLASSIFY(releases_planned > 0, "CIDR released");
+}
+
+template <class Policy, class Packing, class Key>
+void property(const char* name) {
+    rc::prop(name, [](bool reclaim, bool trunk) {
+        const auto ops = *ops_gen();
+        const bool zero_cooldown = *rc::gen::weightedElement<bool>({{1, true}, {4, false}});
+        const auto max_pods = *rc::gen::element(0u, 0u, 5u, 20u);
+        run<Policy, Packing, Key>(ops, reclaim, zero_cooldown, trunk, max_pods);
+    });
+}
+
+template <class Policy, class Key>
+void every_packing(const std::string& prefix) {
+    property<Policy, lowest_lane, Key>((prefix + " / lowest_lane").c_str());
+    property<Policy, fullest_prefix, Key>((prefix + " / fullest_prefix").c_str());
+    property<Policy, spread, Key>((prefix + " / spread").c_str());
+}
+
+} // namespace pool_test
+
