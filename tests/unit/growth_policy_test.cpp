@@ -7,7 +7,9 @@
 
 #include <chrono>
 
-namespace {
+// A named namespace: clang warns about the unused static members of test types in an
+// unnamed one.
+namespace growth_policy_test {
 
 using namespace std::chrono_literals;
 using enipool::address_mode;
@@ -116,7 +118,9 @@ static_assert(enipool::prefix_first::needs_prefix_support);
 static_assert(enipool::prefix_only::needs_prefix_support);
 static_assert(!enipool::secondary_only::needs_prefix_support);
 
-} // namespace
+} // namespace growth_policy_test
+
+using namespace growth_policy_test;
 
 TEST_CASE("the concept checks are usable at run time too", "[growth_policy][concept]") {
     // check_*() return the concept's value; here for the valid types (an invalid one would not compile).
