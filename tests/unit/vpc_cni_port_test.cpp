@@ -1,8 +1,10 @@
 // bench/baseline/vpc_cni_datastore.hpp (the VPC CNI port, the benchmarks' baseline): it hands
 // out, refuses and cools addresses with the documented semantics, checked by hand-derived
 // cases and by RapidCheck against a naive model (std::map key -> address, std::set of free
-// addresses, cooling list).
+// addresses, cooling list) and against the node pool tests' reference model
+// (tests/support/reference_pool.hpp) on the same random sequences.
 #include "baseline/vpc_cni_datastore.hpp"
+#include "reference_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -301,4 +303,67 @@ TEST_CASE("vpc_cni port: restore_assignment adopts checkpointed pods without a k
     CHECK(ds.restore_assignment(key_of(9), "198.18.0.300", 1s).error().code() == errc::invalid_address);
     CHECK(snapshot(ds, 1s) == before);
     CHECK(ds.check().empty());
+}
+
+// The same random sequences on the port and on the node pool tests' reference model
+// (pool_test::reference_pool): equal outcomes (success / error kind), the same address for a
+// repeated key and on release, a new address always one the model holds free (so cooldown is
+// respected). The models differ at the instant the cooldown ends (the VPC CNI frees an
+// address after MORE than 30 s, the reference at 30 s): time moves in steps of 7 s, so no
+// release is ever exactly 30 s old.
+TEST_CASE("vpc_cni port: random sequences agree with the node pool's reference model", "[vpc_cni_port][property]") {
+    rc::prop("assign / release / time on both models", [] {
+        vpc_cni_datastore ds(true);
+        pool_test::reference_pool<unsigned> reference;
+        reference.cooldown = 30s;
+        RC_ASSERT(ds.add_eni("eni-0001", 0, true));
+        RC_ASSERT(ds.add_eni("eni-0002", 1));
+        const char* prefixes[] = {"198.18.0.0/28", "198.18.0.32/28", "198.18.2.16/28"};
+        for (int i = 0; i < 3; ++i) {
+            const std::string eni = i == 0 ? "eni-0001" : "eni-0002";
+            RC_ASSERT(ds.add_ipv4_cidr(eni, prefixes[i], true));
+            reference.add_cidr(eni, *enipool::ipv4_prefix::parse(prefixes[i]), true);
+        }
+        // A secondary IP: not of the current mode, so neither model may hand it out.
+        RC_ASSERT(ds.add_ipv4_cidr("eni-0001", "198.18.1.9/32", false));
+        reference.add_cidr("eni-0001", *enipool::ipv4_prefix::parse("198.18.1.9/32"), false);
+
+        time_point now{};
+        const int steps = *rc::gen::inRange(1, 250);
+        for (int step = 0; step < steps; ++step) {
+            const int op = *rc::gen::inRange(0, 10);
+            const auto id = *rc::gen::inRange(0u, 60u);
+            if (op < 5) {
+                const auto expected = reference.expect_assign(id, now);
+                auto r = ds.assign(key_of(id), now);
+                if (expected.error) {
+                    RC_ASSERT(!r.has_value());
+                    RC_ASSERT(r.error().code() == *expected.error);
+                } else {
+                    RC_ASSERT(r.has_value());
+                    const auto address = enipool::ipv4_address::parse(*r);
+                    RC_ASSERT(address.has_value());
+                    if (expected.exact) {
+                        RC_ASSERT(address->to_uint() == *expected.exact);
+                    } else {
+                        RC_ASSERT(reference.free.count(address->to_uint()) == 1u);
+                    }
+                    reference.did_assign(id, address->to_uint());
+                }
+            } else if (op < 8) {
+                const auto expected = reference.release(id, now);
+                auto r = ds.release(key_of(id), now);
+                RC_ASSERT(r.has_value() == expected.has_value());
+                if (expected) RC_ASSERT(*r == enipool::ipv4_address(*expected).to_string());
+                else RC_ASSERT(r.error().code() == errc::unknown_pod);
+            } else {
+                now += std::chrono::seconds(7 * *rc::gen::inRange(0, 6));
+            }
+            RC_ASSERT(ds.check().empty());
+            reference.drain(now);
+            const auto s = ds.stats(now);
+            RC_ASSERT(s.assigned == reference.assigned.size());
+            RC_ASSERT(s.cooling == reference.cooling.size());
+        }
+    });
 }
