@@ -33,8 +33,11 @@ inline rc::Gen<std::vector<op>> ops_gen() {
     // 7 restore_cooling, 8 remove_eni
     auto kind = rc::gen::weightedElement<int>(
         {{30, 0}, {20, 1}, {5, 2}, {10, 3}, {10, 4}, {14, 5}, {2, 6}, {2, 7}, {2, 8}});
-    return rc::gen::container<std::vector<op>>(
-        rc::gen::construct<op>(kind, rc::gen::arbitrary<std::uint64_t>(), rc::gen::arbitrary<std::uint64_t>()));
+    // Long sequences, so that pools grow, fill, shrink and hit their limits.
+    return rc::gen::mapcat(rc::gen::inRange<std::size_t>(30, 250), [kind](std::size_t n) {
+        return rc::gen::container<std::vector<op>>(
+            n, rc::gen::construct<op>(kind, rc::gen::arbitrary<std::uint64_t>(), rc::gen::arbitrary<std::uint64_t>()));
+    });
 }
 
 template <class Pool>
@@ -81,7 +84,7 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
     const auto new_block = [&] { return ipv4_prefix::truncate(ipv4_address(0x0A000000u + 16 * next_block++), 28); };
     const auto new_ip = [&] { return ipv4_prefix::truncate(ipv4_address(0x0A008000u + next_ip++), 32); };
 
-    auto primary = eni_in_test_subnet("eni-0", 0, {new_block()});
+    auto primary = eni_in_test_subnet("eni-0", 0, {Policy::needs_prefix_support ? new_block() : new_ip()});
     RC_ASSERT(p.add_eni(primary).has_value());
     model.add_cidr("eni-0", primary.cidrs[0], true);
     if (trunk) {
@@ -92,6 +95,7 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
     }
     std::vector<std::string> eni_ids{"eni-0"};
 
+    unsigned grants = 0, assigned_ok = 0, failed = 0, releases_planned = 0;
     const auto compare = [&] {
         const auto ok = p.check();
         RC_ASSERT_FALSE(!ok);
@@ -122,7 +126,6 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
     };
 
     std::map<std::uint64_t, action> planned;  // in flight, by request id
-    unsigned grants = 0, assigned_ok = 0, failed = 0, releases_planned = 0;
     for (const op& o : ops) {
         const Key key = make_key<Key>(o.a % 24);
         switch (o.kind) {
@@ -402,7 +405,7 @@ void property(const char* name) {
     rc::prop(name, [](bool reclaim, bool trunk) {
         const auto ops = *ops_gen();
         const bool zero_cooldown = *rc::gen::weightedElement<bool>({{1, true}, {4, false}});
-        const auto max_pods = *rc::gen::element(0u, 0u, 5u, 20u);
+        const auto max_pods = *rc::gen::element(0u, 0u, 0u, 5u, 20u);
         run<Policy, Packing, Key>(ops, reclaim, zero_cooldown, trunk, max_pods);
     });
 }
