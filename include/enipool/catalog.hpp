@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -41,6 +42,23 @@ public:
         std::string key = type.name;
         types_.emplace(std::move(key), std::move(type));
         return success();
+    }
+
+    /// Builds a catalog from types in any order (what the readers use). O(n log n).
+    /// Errors: `invalid_instance_limits` when a name is empty or listed twice.
+    [[nodiscard]] static result<catalog> from_types(std::vector<instance_type> types) {
+        std::sort(types.begin(), types.end(),
+                  [](const instance_type& a, const instance_type& b) { return a.name < b.name; });
+        catalog out;
+        out.types_.reserve(types.size());
+        for (auto& type : types) {
+            if (type.name.empty()) return error(errc::invalid_instance_limits, "an instance type has no name");
+            if (!out.types_.empty() && (out.types_.end() - 1)->first == type.name)
+                return error(errc::invalid_instance_limits, fmt::format("{} is listed twice", type.name));
+            std::string key = type.name;
+            out.types_.emplace_hint(out.types_.end(), std::move(key), std::move(type));
+        }
+        return out;
     }
 
     /// The type named `name`, or nullptr. O(log n). No errors.
@@ -130,6 +148,18 @@ namespace detail {
     return cards;
 }
 
+/// The input index of the first entry whose name an earlier entry already has. O(n log n).
+[[nodiscard]] inline std::optional<std::size_t> first_duplicate(const std::vector<instance_type>& types) {
+    std::vector<std::size_t> order(types.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return types[a].name < types[b].name; });
+    std::optional<std::size_t> first;
+    for (std::size_t k = 1; k < order.size(); ++k)
+        if (types[order[k]].name == types[order[k - 1]].name && (!first || order[k] < *first)) first = order[k];
+    return first;
+}
+
 /// Checks what both readers require of a finished type: real limits, and a default card
 /// whose ENI limit is `max_enis`. The reason on failure ("name: reason").
 [[nodiscard]] inline std::optional<std::string> check_catalog_row(const instance_type& t) {
@@ -177,7 +207,8 @@ namespace detail {
     std::array<std::optional<std::size_t>, column_count> where{};
     std::size_t field_count = 0;
     bool have_header = false;
-    catalog out;
+    std::vector<instance_type> rows;
+    std::vector<std::size_t> row_lines;
     std::size_t line_no = 0;
     while (!text.empty()) {
         const auto eol = text.find('\n');
@@ -237,9 +268,14 @@ namespace detail {
         if (present(efa_only)) number(efa_only, t.efa_only_interfaces);
         if (bad) return *bad;
         if (auto reason = detail::check_catalog_row(t)) return fail(line_no, *reason);
-        if (auto ok = out.insert(std::move(t)); !ok) return fail(line_no, ok.error().detail());
+        rows.push_back(std::move(t));
+        row_lines.push_back(line_no);
     }
     if (!have_header) return error(errc::malformed_csv, "line 1: the file is empty (no header line)");
+    if (auto dup = detail::first_duplicate(rows))
+        return fail(row_lines[*dup], fmt::format("{} is listed twice", rows[*dup].name));
+    auto out = catalog::from_types(std::move(rows));
+    if (!out) return error(errc::malformed_csv, out.error().detail());
     return out;
 }
 

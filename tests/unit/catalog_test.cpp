@@ -310,3 +310,23 @@ TEST_CASE("the whole shared table loads through load_catalog", "[catalog]") {
     CHECK(r->find("c8a.48xlarge")->max_enis == 24);
     CHECK(r->find("c8a.48xlarge")->ipv4_per_eni == 64);
 }
+
+TEST_CASE("the first repeated row is the one reported, and from_types sorts", "[catalog]") {
+    // line 2 b, line 3 a, line 4 a (first repeat), line 5 b (a later repeat)
+    check_rejected(header + "b.large,3,10,0,0:3,nitro,false\n" + "a.large,3,10,0,0:3,nitro,false\n" +
+                       "a.large,3,10,0,0:3,nitro,false\n" + "b.large,3,10,0,0:3,nitro,false\n",
+                   errc::malformed_csv, "line 4: ", "a.large is listed twice");
+    std::vector<enipool::instance_type> types(3);
+    types[0].name = "c";
+    types[1].name = "a";
+    types[2].name = "b";
+    const auto c = enipool::catalog::from_types(types);
+    REQUIRE(c);
+    std::string order;
+    for (const auto& entry : *c) order += entry.first;
+    CHECK(order == "abc");
+    types[2].name = "c";
+    CHECK(enipool::catalog::from_types(types).error() == errc::invalid_instance_limits);
+    types[2].name = "";
+    CHECK(enipool::catalog::from_types(types).error() == errc::invalid_instance_limits);
+}

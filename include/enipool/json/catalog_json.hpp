@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace enipool {
 
@@ -158,14 +159,18 @@ namespace detail {
     const auto list = doc.find("InstanceTypes");
     if (list == doc.end()) return error(errc::malformed_json, "InstanceTypes: missing");
     if (!list->is_array()) return error(errc::malformed_json, "InstanceTypes: not an array");
-    catalog out;
+    std::vector<instance_type> types;
+    types.reserve(list->size());
     for (std::size_t i = 0; i < list->size(); ++i) {
-        const std::string path = fmt::format("InstanceTypes[{}]", i);
-        auto type = detail::instance_type_from_json((*list)[i], path);
+        auto type = detail::instance_type_from_json((*list)[i], fmt::format("InstanceTypes[{}]", i));
         if (!type) return type.error();
-        if (auto ok = out.insert(std::move(*type)); !ok)
-            return error(errc::malformed_json, fmt::format("{}.InstanceType: {}", path, ok.error().detail()));
+        types.push_back(std::move(*type));
     }
+    if (auto dup = detail::first_duplicate(types))
+        return error(errc::malformed_json,
+                     fmt::format("InstanceTypes[{}].InstanceType: {} is listed twice", *dup, types[*dup].name));
+    auto out = catalog::from_types(std::move(types));
+    if (!out) return error(errc::malformed_json, out.error().detail());
     return out;
 }
 
