@@ -103,6 +103,8 @@ TEST_CASE("auto mode: a configured warm size and the limits", "[warm][auto_mode]
     auto b = m5_prefix().eni();
     for (int i = 0; i < 7; ++i) b.prefix(16);
     CHECK(plan_of(c, b.build()).empty());
+    // Max pods 20 on a fresh node: short 40 wants 3 prefixes, but ceil((20 - 0) / 16) = 2 reach max pods.
+    CHECK(summarize(plan_of(c, view_builder(address_mode::prefix, 9, 3, 20).eni().build())).units == 2);
     // Growth in flight or backing off: nothing.
     CHECK(plan_of(c, m5_prefix().eni().growth_in_flight(true).build()).empty());
     CHECK(plan_of(c, m5_prefix().eni().may_grow(false).build()).empty());

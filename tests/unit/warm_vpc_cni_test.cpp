@@ -235,6 +235,24 @@ TEST_CASE("m5.large prefix, WARM_PREFIX_TARGET=1", "[warm][vpc_cni][prefix]") {
     CHECK(s.units == 2);
 }
 
+TEST_CASE("m5.large prefix, WARM_PREFIX_TARGET=2: an ENI holding the only free prefix stays",
+          "[warm][vpc_cni][prefix][detach]") {
+    vpc_cni_warm_config c;
+    c.warm_prefix_target = 2;
+    // eni-0: 4 prefixes with 1 pod each (available 60); eni-1 (attached at 0 s, now 600 s):
+    // one wholly free prefix. available 76 >= 16 * 2: not too low; free prefixes 1, not > 2:
+    // no release. Detach eni-1? The rest has available 60 >= 32 (not too low) but 0 wholly
+    // free prefixes < WARM_PREFIX_TARGET 2: it stays.
+    auto b = m5_prefix().now(600s).eni().prefix(1).prefix(1).prefix(1).prefix(1).eni(0s).prefix(0);
+    CHECK(plan_of(c, b.build()).empty());
+    // With two wholly free prefixes on eni-0 besides, the rest keeps 2: eni-1 goes. (free
+    // prefixes 3 > 2 would release one first: releases wait for the 30 s interval here.)
+    b = m5_prefix().now(600s).last_shrink(590s).eni().prefix(1).prefix(0).prefix(0).eni(0s).prefix(0);
+    const auto s = summarize(plan_of(c, b.build()));
+    CHECK(s.released == 0);
+    CHECK(s.detach_eni == "eni-1");
+}
+
 TEST_CASE("release delay: a wholly free CIDR goes back only once it has been free long enough",
           "[warm][vpc_cni][shrink]") {
     vpc_cni_warm_config c;
