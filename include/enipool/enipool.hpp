@@ -2,6 +2,7 @@
 #pragma once
 
 #include <enipool/actions.hpp>
+#include <enipool/atomic_file.hpp>
 #include <enipool/bitset.hpp>
 #include <enipool/catalog.hpp>
 #include <enipool/clock.hpp>
