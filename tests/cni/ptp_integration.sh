@@ -10,6 +10,8 @@
 #   3. 50 parallel IPAM ADDs from separate processes (as ptp would run them) give 50 distinct
 #      addresses; every key then gets its own address back, the checkpoint holds each address
 #      once, and one more ADD is refused with code 100 once the 66 addresses are all taken.
+#   4. 50 parallel ptp ADDs into 50 more container namespaces (a second network, 0.4.0): each
+#      eth0 carries its own address, 50 distinct; 50 parallel ptp DELs leave 50 cooling.
 # Only 100.64.0.0/10 addresses are used; ipMasq is false (no iptables); nothing leaves the
 # namespaces. Both namespaces and the temporary directory are removed on any exit.
 #
@@ -32,7 +34,9 @@ SUFFIX="$$-$RANDOM"
 HOST="enipool-host-$SUFFIX"
 CTR="enipool-ctr-$SUFFIX"
 WORK=$(mktemp -d /tmp/enipool-cni-it.XXXXXX)
+PAR_CTRS=""
 cleanup() {
+    for ns in $PAR_CTRS; do ip netns del "$ns" 2>/dev/null; done
     ip netns del "$CTR" 2>/dev/null
     ip netns del "$HOST" 2>/dev/null
     rm -rf "$WORK"
@@ -153,6 +157,58 @@ if [ $RC -ne 0 ] && printf '%s' "$FULL" | grep -q '"code": *100'; then
     pass "ADD with every address taken or cooling fails with code 100"
 else
     fail "ADD beyond capacity: rc $RC, $FULL"
+fi
+
+# --- 4. 50 parallel ptp ADDs into 50 namespaces -------------------------------------------
+CONF2=$(cat <<EOF
+{"cniVersion": "0.4.0", "name": "enipool-it2", "type": "ptp", "ipMasq": false,
+ "ipam": {"type": "enipool-cni", "dataDir": "$WORK/state2", "subnet": "100.64.0.0/16",
+          "enis": [{"id": "eni-a", "primaryIp": "100.64.0.20",
+                    "prefixes": ["100.64.2.0/28", "100.64.2.16/28", "100.64.2.32/28", "100.64.2.48/28"]}],
+          "routes": [{"dst": "100.64.0.0/10", "gw": "100.64.0.1"}]}}
+EOF
+)
+# run_ptp_in NS COMMAND CONTAINERID: ptp (host namespace) for the container namespace NS.
+run_ptp_in() {
+    printf '%s' "$CONF2" | ip netns exec "$HOST" env -i PATH="$PATH" CNI_COMMAND="$2" \
+        CNI_CONTAINERID="$3" CNI_NETNS="/var/run/netns/$1" CNI_IFNAME=eth0 \
+        CNI_PATH="$CNI_PATH_VALUE" CNI_ARGS="K8S_POD_NAMESPACE=it;K8S_POD_NAME=$3" "$PTP"
+}
+mkdir -p "$WORK/ptp"
+for i in $(seq 1 50); do
+    ns="enipool-c$i-$SUFFIX"
+    ip netns add "$ns" || { fail "ip netns add $ns"; continue; }
+    PAR_CTRS="$PAR_CTRS $ns"
+done
+for i in $(seq 1 50); do
+    ( run_ptp_in "enipool-c$i-$SUFFIX" ADD "ptp-$i" >"$WORK/ptp/$i.out" 2>"$WORK/ptp/$i.err"; echo $? >"$WORK/ptp/$i.rc" ) &
+done
+wait
+BAD=0; WRONG=0
+for i in $(seq 1 50); do
+    if [ "$(cat "$WORK/ptp/$i.rc")" != 0 ]; then
+        BAD=$((BAD + 1)); echo "  ptp-$i: $(cat "$WORK/ptp/$i.out" "$WORK/ptp/$i.err")"; continue
+    fi
+    a=$(address_of <"$WORK/ptp/$i.out")
+    ip -n "enipool-c$i-$SUFFIX" -4 addr show eth0 | grep -q "inet $a " || WRONG=$((WRONG + 1))
+done
+[ $BAD -eq 0 ] && pass "50 parallel ptp ADDs into 50 namespaces succeeded" || fail "$BAD of 50 parallel ptp ADDs failed"
+[ $WRONG -eq 0 ] && pass "each of the 50 containers' eth0 carries the address of its result" || fail "$WRONG containers lack their address"
+DISTINCT=$(for i in $(seq 1 50); do address_of <"$WORK/ptp/$i.out"; done | sort -u | grep -c .)
+[ "$DISTINCT" -eq 50 ] && pass "50 distinct addresses through ptp" || fail "$DISTINCT distinct addresses among 50 ptp ADDs"
+for i in $(seq 1 50); do
+    ( run_ptp_in "enipool-c$i-$SUFFIX" DEL "ptp-$i" >"$WORK/ptp/$i.del" 2>&1; echo $? >"$WORK/ptp/$i.delrc" ) &
+done
+wait
+BAD=0
+for i in $(seq 1 50); do [ "$(cat "$WORK/ptp/$i.delrc")" = 0 ] || { BAD=$((BAD + 1)); cat "$WORK/ptp/$i.del"; }; done
+[ $BAD -eq 0 ] && pass "50 parallel ptp DELs succeeded" || fail "$BAD of 50 parallel ptp DELs failed"
+STATE2=$(cat "$WORK"/state2/*.json)
+if printf '%s' "$STATE2" | grep -q '"allocations": \[\]' &&
+   [ "$(printf '%s' "$STATE2" | grep -c '"releasedAt"')" -eq 50 ]; then
+    pass "after the DELs the checkpoint holds no allocation and 50 cooling addresses"
+else
+    fail "checkpoint after 50 DELs:"; printf '%s\n' "$STATE2" | head -20
 fi
 
 if [ $FAILURES -ne 0 ]; then
