@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -94,14 +95,15 @@ namespace detail {
 
 // A temp name beside `path`: ".<name>.tmp.<pid>.<counter><clock>", unique per attempt.
 [[nodiscard]] inline std::string temp_name_for(std::string_view path, unsigned attempt) {
-    static unsigned long counter = 0;  // uniqueness inside the process (plus the clock)
+    static std::atomic<unsigned long> counter{0};  // unique inside the process (plus the clock)
     const auto slash = path.rfind('/');
     const std::string_view dir = slash == std::string_view::npos ? "" : path.substr(0, slash + 1);
     const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
     const auto ticks = static_cast<unsigned long long>(
         std::chrono::steady_clock::now().time_since_epoch().count());
     return fmt::format("{}.{}.tmp.{}.{}{:x}{}", dir, name, static_cast<long>(::getpid()),
-                       ++counter, ticks & 0xFFFFFFu, attempt);
+                       counter.fetch_add(1, std::memory_order_relaxed) + 1, ticks & 0xFFFFFFu,
+                       attempt);
 }
 
 } // namespace detail

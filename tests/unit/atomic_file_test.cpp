@@ -10,7 +10,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -304,4 +306,26 @@ TEST_CASE("file_lock excludes a second process until released", "[atomic_file]")
     CHECK(moved.owns_lock());
     moved = enipool::file_lock();  // move-assigning releases
     CHECK(enipool::file_lock::try_acquire(lock_path).has_value());
+}
+
+TEST_CASE("write_file_atomically: concurrent writers never tear the file", "[atomic_file]") {
+    // 4 threads x 25 writes of distinct, whole payloads to one target: every write succeeds
+    // (each has its own temp file), and the file ends as exactly one of the payloads.
+    temp_dir dir;
+    const std::string target = (dir.path / "shared.json").string();
+    std::set<std::string> payloads;
+    for (int t = 0; t < 4; ++t)
+        for (int i = 0; i < 25; ++i) payloads.insert(std::string(static_cast<std::size_t>(1000 + 10 * i), static_cast<char>('a' + t)));
+    int failures[4] = {0, 0, 0, 0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t)
+        writers.emplace_back([&, t] {
+            for (int i = 0; i < 25; ++i)
+                if (!enipool::write_file_atomically(target, std::string(static_cast<std::size_t>(1000 + 10 * i), static_cast<char>('a' + t))))
+                    ++failures[t];
+        });
+    for (auto& w : writers) w.join();
+    for (const int f : failures) CHECK(f == 0);
+    CHECK(payloads.count(read_or_fail(target)) == 1);
+    CHECK(names_in(dir.path) == std::vector<std::string>{"shared.json"});
 }
