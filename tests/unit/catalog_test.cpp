@@ -5,7 +5,10 @@
 #include <enipool/json/catalog_json.hpp>
 
 #include <catch2/catch.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -329,4 +332,77 @@ TEST_CASE("the first repeated row is the one reported, and from_types sorts", "[
     CHECK(enipool::catalog::from_types(types).error() == errc::invalid_instance_limits);
     types[2].name = "";
     CHECK(enipool::catalog::from_types(types).error() == errc::invalid_instance_limits);
+}
+
+namespace {
+// A naive model row: the fields as the test writes them.
+struct model_row {
+    unsigned enis, ipv4, vcpus;
+    int hypervisor; // 0 nitro, 1 xen, 2 unknown
+    bool metal;
+};
+} // namespace
+
+TEST_CASE("property: any column order and extra columns read back what was written", "[catalog][property]") {
+    rc::prop("CSV written with shuffled columns parses to the model", [] {
+        const auto count = *rc::gen::inRange<std::size_t>(0, 40);
+        std::map<std::string, model_row> model; // the reference: std::map by name
+        for (std::size_t i = 0; i < count; ++i) {
+            model_row r{*rc::gen::inRange(1u, 25u), *rc::gen::inRange(2u, 65u), *rc::gen::inRange(0u, 200u),
+                        *rc::gen::inRange(0, 3), *rc::gen::arbitrary<bool>()};
+            model["t" + std::to_string(*rc::gen::inRange(0, 1000)) + ".x"] = r;
+        }
+        std::vector<std::string> columns{"instance_type", "max_enis", "ipv4_per_eni", "default_network_card_index",
+                                         "network_cards", "hypervisor", "bare_metal", "vcpus", "memory_mib"};
+        const auto order = *rc::gen::unique<std::vector<std::size_t>>(columns.size(), rc::gen::inRange<std::size_t>(0, columns.size()));
+        std::string text;
+        for (std::size_t k = 0; k < order.size(); ++k) text += (k ? "," : "") + columns[order[k]];
+        text += "\n";
+        // model rows in an arbitrary (reversed) order: the reader sorts
+        for (auto it = model.rbegin(); it != model.rend(); ++it) {
+            const auto& [name, r] = *it;
+            const std::string cells[] = {name,
+                                         std::to_string(r.enis),
+                                         std::to_string(r.ipv4),
+                                         "0",
+                                         "0:" + std::to_string(r.enis) + ";1:2",
+                                         r.hypervisor == 0 ? "nitro" : r.hypervisor == 1 ? "xen" : "unknown",
+                                         r.metal ? "true" : "false",
+                                         r.vcpus == 0 ? "" : std::to_string(r.vcpus),
+                                         "1024"};
+            for (std::size_t k = 0; k < order.size(); ++k) text += (k ? "," : "") + cells[order[k]];
+            text += "\n";
+        }
+        const auto parsed = enipool::parse_catalog_csv(text);
+        RC_ASSERT(parsed.has_value());
+        RC_ASSERT(parsed->size() == model.size());
+        auto it = model.begin();
+        for (const auto& [name, t] : *parsed) {
+            RC_ASSERT(name == it->first);
+            const auto& r = it->second;
+            RC_ASSERT(t.max_enis == r.enis);
+            RC_ASSERT(t.ipv4_per_eni == r.ipv4);
+            RC_ASSERT(t.network_cards.size() == 2u);
+            RC_ASSERT(static_cast<int>(t.hypervisor) == r.hypervisor); // nitro, xen, unknown in enum order
+            RC_ASSERT(t.bare_metal == r.metal);
+            RC_ASSERT(t.vcpus.has_value() == (r.vcpus != 0));
+            if (r.vcpus != 0) RC_ASSERT(*t.vcpus == r.vcpus);
+            ++it;
+        }
+    });
+}
+
+TEST_CASE("property: one corrupted row fails the whole table at its line", "[catalog][property]") {
+    rc::prop("the error names the corrupted row's line", [] {
+        const auto rows = *rc::gen::inRange<std::size_t>(1, 30);
+        const auto bad = *rc::gen::inRange<std::size_t>(0, rows);
+        std::string text = header;
+        for (std::size_t i = 0; i < rows; ++i)
+            text += "t" + std::to_string(i) + ".x," + (i == bad ? "x" : "3") + ",10,0,0:3,nitro,false\n";
+        const auto parsed = enipool::parse_catalog_csv(text);
+        RC_ASSERT_FALSE(parsed.has_value());
+        RC_ASSERT(parsed.error() == errc::malformed_csv);
+        // header on line 1, row i on line i + 2
+        RC_ASSERT(parsed.error().detail().rfind("line " + std::to_string(bad + 2) + ": max_enis 'x'", 0) == 0u);
+    });
 }
