@@ -93,17 +93,17 @@ namespace detail {
     return std::string(path.substr(0, slash));
 }
 
-// A temp name beside `path`: ".<name>.tmp.<pid>.<counter><clock>", unique per attempt.
-[[nodiscard]] inline std::string temp_name_for(std::string_view path, unsigned attempt) {
+// A temp name beside `path`: ".<name>.tmp.<pid>.<counter>.<clock>"; a new one on every call
+// (O_EXCL catches the unlikely clash, e.g. with a dead process's leftover of the same pid).
+[[nodiscard]] inline std::string temp_name_for(std::string_view path) {
     static std::atomic<unsigned long> counter{0};  // unique inside the process (plus the clock)
     const auto slash = path.rfind('/');
     const std::string_view dir = slash == std::string_view::npos ? "" : path.substr(0, slash + 1);
     const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
     const auto ticks = static_cast<unsigned long long>(
         std::chrono::steady_clock::now().time_since_epoch().count());
-    return fmt::format("{}.{}.tmp.{}.{}{:x}{}", dir, name, static_cast<long>(::getpid()),
-                       counter.fetch_add(1, std::memory_order_relaxed) + 1, ticks & 0xFFFFFFu,
-                       attempt);
+    return fmt::format("{}.{}.tmp.{}.{}.{:x}", dir, name, static_cast<long>(::getpid()),
+                       counter.fetch_add(1, std::memory_order_relaxed) + 1, ticks & 0xFFFFFFu);
 }
 
 } // namespace detail
@@ -126,7 +126,7 @@ namespace detail {
     std::string temp;
     int fd = -1;
     for (unsigned attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-        temp = detail::temp_name_for(path, attempt);
+        temp = detail::temp_name_for(path);
         fd = ops.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode);
         if (fd < 0 && errno != EEXIST && errno != EINTR)
             return detail::io_failure("open (create the temp file)", temp, errno);
