@@ -195,27 +195,30 @@ private:
     std::uint64_t stalls_ = 0;
 };
 
-/// Grow with /28 prefixes only. When the subnet has no free aligned /28 or too few free
-/// addresses, stop growing for `back_off.stall` and keep serving pods from what the pool
-/// holds (DESIGN.md). Needs a Nitro or bare-metal type.
-class prefix_only {
+namespace detail {
+
+// A policy that always grows with `Mode` and, when the subnet is out of room
+// (InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, and for prefixes
+// InvalidParameterValue: DOMAIN.md 3), stops growing for `back_off.stall`; any other refusal
+// gets the retry back-off. prefix_only and secondary_only are its two instances.
+template <address_mode Mode>
+class fixed_mode_policy {
 public:
     using config = stall_policy_config;
-    static constexpr bool needs_prefix_support = true;
+    static constexpr bool needs_prefix_support = Mode == address_mode::prefix;
 
     /// O(1), no errors.
-    explicit prefix_only(const config& c = {}) noexcept : config_(c) {}
-    /// Always prefix. O(1).
-    [[nodiscard]] address_mode mode(timestamp) const noexcept { return address_mode::prefix; }
+    explicit fixed_mode_policy(const config& c) noexcept : config_(c) {}
+    /// Always `Mode`. O(1).
+    [[nodiscard]] address_mode mode(timestamp) const noexcept { return Mode; }
     /// False during a stall or retry back-off. O(1).
     [[nodiscard]] bool may_grow(timestamp now) const noexcept { return state_.may_grow(now); }
     /// Resets the retry back-off. O(1).
     void on_grant(timestamp, address_mode) noexcept { state_.granted(); }
-    /// InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, InvalidParameterValue: stall;
-    /// anything else: retry back-off. O(1).
+    /// Out of room: stall; anything else: retry back-off (see the class comment). O(1).
     void on_error(timestamp now, address_mode, errc e) noexcept {
         if (e == errc::insufficient_cidr_blocks || e == errc::insufficient_free_addresses ||
-            e == errc::invalid_parameter_value) {
+            (Mode == address_mode::prefix && e == errc::invalid_parameter_value)) {
             ++stalls_;
             state_.stop_for(now, config_.back_off.stall);
         } else {
@@ -230,46 +233,31 @@ public:
 
 private:
     config config_;
-    detail::back_off_state state_;
+    back_off_state state_;
     std::uint64_t stalls_ = 0;
+};
+
+} // namespace detail
+
+/// Grow with /28 prefixes only. When the subnet has no free aligned /28 or too few free
+/// addresses (InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, InvalidParameterValue),
+/// stop growing for `back_off.stall` and keep serving pods from what the pool holds
+/// (DESIGN.md); other refusals get the retry back-off. Needs a Nitro or bare-metal type.
+/// Members: those of the concept, plus stalls(), no_growth_until(), settings().
+class prefix_only : public detail::fixed_mode_policy<address_mode::prefix> {
+public:
+    /// O(1), no errors.
+    explicit prefix_only(const config& c = {}) noexcept : fixed_mode_policy(c) {}
 };
 
 /// Grow with secondary IPs only: Xen types, Auto Mode's `ipv4PrefixSize: "32"`, the VPC CNI
 /// without prefix delegation. InsufficientFreeAddressesInSubnet (or InsufficientCidrBlocks)
-/// stops growth for `back_off.stall`. Works on every instance type.
-class secondary_only {
+/// stops growth for `back_off.stall`; other refusals get the retry back-off. Works on every
+/// instance type. Members: those of the concept, plus stalls(), no_growth_until(), settings().
+class secondary_only : public detail::fixed_mode_policy<address_mode::secondary> {
 public:
-    using config = stall_policy_config;
-    static constexpr bool needs_prefix_support = false;
-
     /// O(1), no errors.
-    explicit secondary_only(const config& c = {}) noexcept : config_(c) {}
-    /// Always secondary. O(1).
-    [[nodiscard]] address_mode mode(timestamp) const noexcept { return address_mode::secondary; }
-    /// False during a stall or retry back-off. O(1).
-    [[nodiscard]] bool may_grow(timestamp now) const noexcept { return state_.may_grow(now); }
-    /// Resets the retry back-off. O(1).
-    void on_grant(timestamp, address_mode) noexcept { state_.granted(); }
-    /// InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks: stall; anything else:
-    /// retry back-off. O(1).
-    void on_error(timestamp now, address_mode, errc e) noexcept {
-        if (e == errc::insufficient_free_addresses || e == errc::insufficient_cidr_blocks) {
-            ++stalls_;
-            state_.stop_for(now, config_.back_off.stall);
-        } else {
-            state_.retry_later(now, config_.back_off);
-        }
-    }
-    /// Times growth stopped for the stall back-off. O(1).
-    [[nodiscard]] std::uint64_t stalls() const noexcept { return stalls_; }
-    /// When growth may resume. O(1).
-    [[nodiscard]] timestamp no_growth_until() const noexcept { return state_.no_growth_until(); }
-    [[nodiscard]] const config& settings() const noexcept { return config_; }
-
-private:
-    config config_;
-    detail::back_off_state state_;
-    std::uint64_t stalls_ = 0;
+    explicit secondary_only(const config& c = {}) noexcept : fixed_mode_policy(c) {}
 };
 
 static_assert(growth_policy<prefix_first>);
