@@ -2,7 +2,7 @@
 //
 //   enipool-subnet-map [--reserve 198.18.3.192/28]
 //                                      a demo: a /22 after EC2-like random placement
-//   enipool-subnet-map --cidr 198.18.0.0/20 --network-interfaces enis.json
+//   enipool-subnet-map --cidr 198.18.0.0/20 --network-interfaces page1.json page2.json
 //                      [--reservations reservations.json] [--subnet-id subnet-...]
 //                                      a real subnet, from the AWS CLI's JSON
 //
@@ -19,6 +19,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -74,13 +75,15 @@ void print_figures(const enipool::subnet& s) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Map and fragmentation figures of a subnet (a demo, or a real one from the AWS CLI's JSON)"};
-    std::string cidr_text, interfaces_path, reservations_path, subnet_id;
+    std::string cidr_text, reservations_path, subnet_id;
+    std::vector<std::string> interfaces_paths;
     std::uint64_t seed = 7;
     unsigned scatter = 300;
     std::string reserve;
     app.add_option("--cidr", cidr_text, "the subnet's CIDR (/16 .. /28), e.g. 198.18.0.0/20");
-    app.add_option("--network-interfaces", interfaces_path,
-                   "output of `aws ec2 describe-network-interfaces --filters Name=subnet-id,Values=...` (pages may follow one another)");
+    app.add_option("--network-interfaces", interfaces_paths,
+                   "output of `aws ec2 describe-network-interfaces --filters Name=subnet-id,Values=...`: "
+                   "one file per page, or pages one after another in a file");
     app.add_option("--reservations", reservations_path,
                    "output of `aws ec2 get-subnet-cidr-reservations --subnet-cidr-reservation-id ...`");
     app.add_option("--subnet-id", subnet_id, "only interfaces of this SubnetId");
@@ -94,7 +97,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "enipool-subnet-map: %s\n", e.what());
         return 2;
     }
-    if (interfaces_path.empty() != cidr_text.empty()) {
+    if (interfaces_paths.empty() != cidr_text.empty()) {
         std::fprintf(stderr, "enipool-subnet-map: --cidr and --network-interfaces go together\n");
         return 2;
     }
@@ -108,10 +111,14 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "enipool-subnet-map: --cidr: %s\n", cidr.error().message().c_str());
             return 2;
         }
-        const auto interfaces = read_file(interfaces_path);
-        if (!interfaces) {
-            std::fprintf(stderr, "enipool-subnet-map: cannot read %s\n", interfaces_path.c_str());
-            return 1;
+        std::string interfaces;
+        for (const auto& path : interfaces_paths) {
+            const auto page = read_file(path);
+            if (!page) {
+                std::fprintf(stderr, "enipool-subnet-map: cannot read %s\n", path.c_str());
+                return 1;
+            }
+            interfaces += *page + "\n";
         }
         std::string reservations;
         if (!reservations_path.empty()) {
@@ -122,7 +129,7 @@ int main(int argc, char** argv) {
             }
             reservations = *r;
         }
-        s = enipool::subnet_from_aws(*cidr, *interfaces, reservations, subnet_id);
+        s = enipool::subnet_from_aws(*cidr, interfaces, reservations, subnet_id);
     }
     if (!s) {
         std::fprintf(stderr, "enipool-subnet-map: %s\n", s.error().message().c_str());
