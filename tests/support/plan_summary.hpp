@@ -2,8 +2,12 @@
 // every plan must pass whatever the strategy (limits, in-flight rules, eligible releases).
 #pragma once
 
+#include "warm_reference.hpp"
+
 #include <enipool/actions.hpp>
 #include <enipool/pool_view.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -110,6 +114,30 @@ inline std::string plan_breaks_rules(const enipool::pool_view& v, const std::vec
         if (!e || !e->serves_pods || e->primary || e->trunk || e->efa_only) return "detach of a protected ENI";
         if (e->assigned != 0 || e->cooling != 0) return "detach of an ENI with pods or cooling addresses";
     }
+    return "";
+}
+
+/// A strategy's plan for `v`, with a Catch check that it keeps the rules above.
+template <class Strategy>
+std::vector<enipool::action> checked_plan(const typename Strategy::config& c, const enipool::pool_view& v) {
+    auto plan = Strategy(c).plan(v);
+    const std::string broken = plan_breaks_rules(v, plan, c.release_delay);
+    INFO(broken);
+    CHECK(broken.empty());
+    return plan;
+}
+
+/// "" when a plan's growth and releases are what the reference expects (growth units, attach
+/// or the ENI filled, CIDRs released, all of the view's mode), else what differs.
+inline std::string differs_from_reference(const enipool::pool_view& v, const plan_summary& s,
+                                          const warm_ref::growth_expect& g, long long released) {
+    if (s.units != g.units) return "growth units differ";
+    if (g.units > 0 && s.attach != g.attach) return "attach versus assign differs";
+    if (g.units > 0 && !g.attach && s.grow_eni != g.eni_id) return "the ENI to fill differs";
+    if (s.released != released) return "CIDRs released differ";
+    const unsigned length = v.mode == enipool::address_mode::prefix ? 28u : 32u;
+    for (const auto& cidr : s.released_cidrs)
+        if (cidr.length() != length) return "a released CIDR of the other mode";
     return "";
 }
 

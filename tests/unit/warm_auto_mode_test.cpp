@@ -27,10 +27,7 @@ view_builder m5_prefix() { return view_builder(address_mode::prefix, 9, 3, 110);
 view_builder m5_secondary() { return view_builder(address_mode::secondary, 9, 3, 29); }
 
 std::vector<enipool::action> plan_of(const auto_mode_warm_config& c, const enipool::pool_view& v) {
-    auto plan = auto_mode_warm(c).plan(v);
-    INFO(enipool_test::plan_breaks_rules(v, plan, c.release_delay));
-    CHECK(enipool_test::plan_breaks_rules(v, plan, c.release_delay).empty());
-    return plan;
+    return enipool_test::checked_plan<auto_mode_warm>(c, v);
 }
 
 } // namespace

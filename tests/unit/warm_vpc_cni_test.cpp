@@ -37,10 +37,7 @@ view_builder m5_prefix(std::uint64_t max_pods = 110) {
 }
 
 std::vector<enipool::action> plan_of(const vpc_cni_warm_config& c, const enipool::pool_view& v) {
-    auto plan = vpc_cni_warm(c).plan(v);
-    INFO(enipool_test::plan_breaks_rules(v, plan, c.release_delay));
-    CHECK(enipool_test::plan_breaks_rules(v, plan, c.release_delay).empty());
-    return plan;
+    return enipool_test::checked_plan<vpc_cni_warm>(c, v);
 }
 
 vpc_cni_warm_config ip_targets(unsigned warm_ip, unsigned min_ip) {
@@ -332,15 +329,8 @@ TEST_CASE("vpc_cni_warm::plan agrees with the reference formulas on random pools
         RC_ASSERT(broken == "");
         const auto s = summarize(plan);
 
-        const auto g = warm_ref::vpc_expect_growth(v, k);
-        RC_ASSERT(s.units == g.units);
-        if (g.units > 0) {
-            RC_ASSERT(s.attach == g.attach);
-            if (!g.attach) RC_ASSERT(s.grow_eni == g.eni_id);
-        }
-        RC_ASSERT(s.released == warm_ref::vpc_expect_released(v, k));
-        const unsigned length = v.mode == address_mode::prefix ? 28u : 32u;
-        for (const auto& cidr : s.released_cidrs) RC_ASSERT(cidr.length() == length);
+        RC_ASSERT(enipool_test::differs_from_reference(v, s, warm_ref::vpc_expect_growth(v, k),
+                                                       warm_ref::vpc_expect_released(v, k)) == "");
         RC_ASSERT(s.detach_eni == warm_ref::vpc_expect_detach(v, k));
         // Growth, release and detach never share a plan.
         RC_ASSERT((s.growth_actions > 0) + (s.released > 0) + (s.detaches > 0) <= 1);
