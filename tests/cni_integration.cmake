@@ -9,7 +9,9 @@ if(TARGET enipool-cni)
                                           RESOURCE_LOCK enipool_netns)
 endif()
 
-# unit.cni_plugin runs the plugin's command logic in-process (examples/cni/plugin.hpp).
-if(TARGET test_cni_plugin)
-  target_include_directories(test_cni_plugin PRIVATE ${PROJECT_SOURCE_DIR}/examples/cni)
-endif()
+# unit.cni_plugin and unit.cni_checkpoint test the plugin's headers in-process (examples/cni/).
+foreach(cni_test test_cni_plugin test_cni_checkpoint)
+  if(TARGET ${cni_test})
+    target_include_directories(${cni_test} PRIVATE ${PROJECT_SOURCE_DIR}/examples/cni)
+  endif()
+endforeach()

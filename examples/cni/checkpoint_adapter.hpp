@@ -219,6 +219,40 @@ adopt_allocations(const json& doc, std::string_view what, node_state& state,
 
 } // namespace detail
 
+/// The state for a config, before any restore: one ENI per configured ENI (device index =
+/// its position), all on card 0 of a synthetic Nitro type with 64 IPv4 slots per ENI,
+/// cooldown from the config, cooling addresses never reclaimed early. O(CIDRs).
+/// Errors: `malformed_config` naming the ENI the pool refused (e.g. more than 64 ENIs).
+[[nodiscard]] inline enipool::result<node_state> build_state(const enipool::cni::ipam_config& ipam,
+                                                             wall_clock& clk) {
+    pool_type::config cfg;
+    const auto enis = static_cast<unsigned>(std::max<std::size_t>(ipam.enis.size(), 1));
+    cfg.type.name = "enipool-cni";
+    cfg.type.max_enis = enis;
+    cfg.type.ipv4_per_eni = enipool::cni::max_slots_per_eni + 1;
+    cfg.type.hypervisor = enipool::hypervisor_kind::nitro;
+    cfg.type.network_cards = {{0, enis}};
+    cfg.cooldown = ipam.cooldown;
+    cfg.reclaim_cooling_when_exhausted = false;
+    cfg.max_pods = std::uint64_t{enis} * enipool::cni::max_slots_per_eni * enipool::addresses_per_prefix;
+    auto pool = pool_type::create(cfg, clk);
+    if (!pool) return pool.error();
+    for (std::size_t i = 0; i < ipam.enis.size(); ++i) {
+        const auto& e = ipam.enis[i];
+        enipool::eni_spec spec;
+        spec.id = e.id;
+        spec.device_index = static_cast<unsigned>(i);
+        spec.subnet = ipam.subnet;
+        spec.primary_ip = e.primary_ip;
+        spec.cidrs = e.prefixes;
+        for (const auto ip : e.secondary_ips) spec.cidrs.push_back(enipool::ipv4_prefix::truncate(ip, 32));
+        if (auto ok = pool->add_eni(spec); !ok)
+            return enipool::error(enipool::errc::malformed_config,
+                                  fmt::format("ipam.enis[{}] ({}): {}", i, e.id, ok.error().message()));
+    }
+    return node_state{std::move(*pool), {}, {}};
+}
+
 /// The checkpoint document of `state` (drains expired cooldowns first). Allocations and
 /// cooling entries are sorted by address, so equal states give equal files.
 /// O(n log n) for n allocations and cooling addresses.
