@@ -5,3 +5,23 @@ foreach(policy_test IN ITEMS warm_vpc_cni warm_cilium warm_auto_mode)
   set_tests_properties(policy.${policy_test}.property_20000 PROPERTIES
     ENVIRONMENT "RC_PARAMS=max_success=20000" LABELS property)
 endforeach()
+
+# The concepts' readable failures: compiling a type that misses a member must fail with the
+# message that names it (PASS_REGULAR_EXPRESSION: the compiler's exit code is not what counts).
+get_target_property(policy_fmt_includes fmt::fmt-header-only INTERFACE_INCLUDE_DIRECTORIES)
+get_target_property(policy_boost_includes Boost::headers INTERFACE_INCLUDE_DIRECTORIES)
+set(policy_compile_includes -I${PROJECT_SOURCE_DIR}/include)
+foreach(dir IN LISTS policy_fmt_includes policy_boost_includes)
+  if(dir)
+    list(APPEND policy_compile_includes -I${dir})
+  endif()
+endforeach()
+foreach(case IN ITEMS growth_policy_missing_member warm_strategy_missing_member)
+  add_test(NAME policy.compile_fail.${case}
+    COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -fsyntax-only -DFMT_HEADER_ONLY=1 ${policy_compile_includes}
+            ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/${case}.cpp)
+endforeach()
+set_tests_properties(policy.compile_fail.growth_policy_missing_member PROPERTIES
+  PASS_REGULAR_EXPRESSION "growth_policy: missing `bool may_grow\\(timestamp now\\) const`")
+set_tests_properties(policy.compile_fail.warm_strategy_missing_member PROPERTIES
+  PASS_REGULAR_EXPRESSION "warm_strategy: missing nested type `config`")
