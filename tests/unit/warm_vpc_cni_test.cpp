@@ -200,6 +200,8 @@ TEST_CASE("m5.large prefix, WARM_IP_TARGET=5 MINIMUM_IP_TARGET=10", "[warm][vpc_
 // --- prefix mode: WARM_PREFIX_TARGET -------------------------------------------------------
 
 TEST_CASE("m5.large prefix, default targets (WARM_PREFIX_TARGET unset, ipamd's 0)", "[warm][vpc_cni][prefix]") {
+    // WARM_ENI_TARGET=1 (the default) plays no part in prefix mode: ipamd's too-low test
+    // uses unit 16 and target WARM_PREFIX_TARGET there (DOMAIN.md 4).
     // Fresh: available 0, target 0: too low by (target == 0 && available == 0).
     // Without IP targets: max(1, 0 - 0) = 1 prefix on eni-0.
     auto s = summarize(plan_of({}, m5_prefix().eni().build()));
