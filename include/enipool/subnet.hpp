@@ -66,6 +66,18 @@ namespace detail {
     return level;
 }
 
+// The class of a /28 block's 16-bit free mask: 0 when empty, else 1 + log2 of its largest
+// aligned free run (1: a single address .. 5: the whole block). Branch-free.
+[[nodiscard]] constexpr std::size_t block_class(std::uint16_t m) noexcept {
+    const unsigned x0 = m;
+    const unsigned x1 = x0 & (x0 >> 1) & 0x5555u;
+    const unsigned x2 = x1 & (x1 >> 2) & 0x1111u;
+    const unsigned x3 = x2 & (x2 >> 4) & 0x0101u;
+    const unsigned x4 = x3 & (x3 >> 8) & 0x0001u;
+    return std::size_t{x0 != 0} + std::size_t{x1 != 0} + std::size_t{x2 != 0} +
+           std::size_t{x3 != 0} + std::size_t{x4 != 0};
+}
+
 } // namespace detail
 
 /// EC2's side of one subnet (/16 .. /28): who holds which address, and which aligned /28
@@ -420,7 +432,7 @@ public:
             } else {
                 singles += static_cast<std::size_t>(std::popcount(used));
             }
-            ++classes[static_cast<std::size_t>(detail::largest_aligned_run(av) + 1)];
+            ++classes[static_cast<std::size_t>(detail::largest_aligned_run(av) + 1)];  // independent of block_class
         }
         if (singles != singles_) return broken("single-address counter differs");
         if (prefixes != prefixes_) return broken("prefix counter differs");
@@ -492,8 +504,8 @@ private:
         const unsigned shift = static_cast<unsigned>((b & 3) * 16);
         avail_.reset_bits(b >> 2, std::uint64_t{static_cast<std::uint16_t>(old_av & ~new_av)} << shift);
         avail_.set_bits(b >> 2, std::uint64_t{static_cast<std::uint16_t>(new_av & ~old_av)} << shift);
-        --class_count_[static_cast<std::size_t>(detail::largest_aligned_run(old_av) + 1)];
-        ++class_count_[static_cast<std::size_t>(detail::largest_aligned_run(new_av) + 1)];
+        --class_count_[detail::block_class(old_av)];
+        ++class_count_[detail::block_class(new_av)];
     }
     // Block b stops / starts being wholly free: keep the two block bitsets exact.
     void leave_free_block(std::size_t b) noexcept {
