@@ -4,8 +4,13 @@
 #include <enipool/policy.hpp>
 
 #include <catch2/catch.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <type_traits>
+#include <vector>
 
 // A named namespace: clang warns about the unused static members of test types in an
 // unnamed one.
@@ -287,4 +292,128 @@ TEST_CASE("secondary_only always grows with secondary IPs and stalls on address 
     CHECK(p.stalls() == 1);
     CHECK_FALSE(p.may_grow(at(200s)));
     CHECK(p.may_grow(at(201s)));
+}
+
+// --- RapidCheck: every policy against a naive model that replays the whole history ---------
+
+namespace {
+
+enum class which { prefix_first, prefix_first_permanent, prefix_only, secondary_only };
+
+struct event {
+    std::chrono::nanoseconds at;
+    bool grant = false;
+    address_mode m = address_mode::prefix;
+    errc e = errc::request_limit_exceeded;
+};
+
+enum class reaction { fallback, stall, retry, none };
+
+// How each policy reacts to one refusal, as the class comments say it.
+reaction reaction_of(which w, const event& ev) {
+    if (ev.grant) return reaction::none;
+    const bool out_of_room = ev.e == errc::insufficient_cidr_blocks || ev.e == errc::insufficient_free_addresses;
+    switch (w) {
+    case which::prefix_first:
+    case which::prefix_first_permanent:
+        if (ev.m == address_mode::prefix &&
+            (ev.e == errc::insufficient_cidr_blocks || ev.e == errc::invalid_parameter_value))
+            return reaction::fallback;
+        return out_of_room ? reaction::stall : reaction::retry;
+    case which::prefix_only:
+        return out_of_room || ev.e == errc::invalid_parameter_value ? reaction::stall : reaction::retry;
+    case which::secondary_only:
+        return out_of_room ? reaction::stall : reaction::retry;
+    }
+    return reaction::none;
+}
+
+// The naive model: answers from the whole event history, nothing remembered in between.
+struct history_model {
+    which w;
+    std::vector<event> events;
+
+    bool falling_back(std::chrono::nanoseconds now) const {
+        for (const auto& ev : events)
+            if (reaction_of(w, ev) == reaction::fallback &&
+                (w == which::prefix_first_permanent || now < ev.at + 120s))
+                return true;
+        return false;
+    }
+    address_mode mode(std::chrono::nanoseconds now) const {
+        if (w == which::prefix_only) return address_mode::prefix;
+        if (w == which::secondary_only) return address_mode::secondary;
+        return falling_back(now) ? address_mode::secondary : address_mode::prefix;
+    }
+    bool may_grow(std::chrono::nanoseconds now) const {
+        int streak = 0;  // retries since the last grant, before this one
+        for (const auto& ev : events) {
+            if (ev.grant) streak = 0;
+            const reaction r = reaction_of(w, ev);
+            if (r == reaction::stall && now < ev.at + 120s) return false;
+            if (r == reaction::retry) {
+                std::chrono::nanoseconds d = 1s;  // 1 s, 2 s, 4 s ... at most 20 s
+                for (int i = 0; i < streak; ++i) d = std::min<std::chrono::nanoseconds>(d * 2, 20s);
+                if (now < ev.at + d) return false;
+                ++streak;
+            }
+        }
+        return true;
+    }
+    std::uint64_t fallbacks() const {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            if (reaction_of(w, events[i]) != reaction::fallback) continue;
+            history_model before{w, {events.begin(), events.begin() + static_cast<std::ptrdiff_t>(i)}};
+            if (!before.falling_back(events[i].at)) ++n;  // a switch from prefixes
+        }
+        return n;
+    }
+    std::uint64_t stalls() const {
+        std::uint64_t n = 0;
+        for (const auto& ev : events) if (reaction_of(w, ev) == reaction::stall) ++n;
+        return n;
+    }
+};
+
+template <class Policy>
+void run_against_history(which w, Policy p) {
+    history_model model{w, {}};
+    std::chrono::nanoseconds now{0};
+    const auto steps = *rc::gen::inRange(1, 60);
+    for (int i = 0; i < steps; ++i) {
+        now += std::chrono::seconds{*rc::gen::element(0, 1, 2, 3, 15, 60, 119, 120, 121, 400)} +
+               std::chrono::milliseconds{*rc::gen::element(0, 0, 1, 999)};
+        event ev;
+        ev.at = now;
+        ev.grant = *rc::gen::inRange(0, 4) == 0;
+        ev.m = *rc::gen::element(address_mode::prefix, address_mode::secondary, p.mode(timestamp{now}));
+        ev.e = *rc::gen::element(errc::insufficient_cidr_blocks, errc::insufficient_free_addresses,
+                                 errc::invalid_parameter_value, errc::request_limit_exceeded,
+                                 errc::private_ip_address_limit_exceeded, errc::attachment_limit_exceeded);
+        if (ev.grant) p.on_grant(timestamp{now}, ev.m);
+        else p.on_error(timestamp{now}, ev.m, ev.e);
+        model.events.push_back(ev);
+        // Ask at the event and a little later.
+        for (const auto later : {0s, 1s, 119s, 120s, 500s}) {
+            const auto t = now + later;
+            RC_ASSERT(p.mode(timestamp{t}) == model.mode(t));
+            RC_ASSERT(p.may_grow(timestamp{t}) == model.may_grow(t));
+        }
+        RC_ASSERT(p.stalls() == model.stalls());
+        if constexpr (std::is_same_v<Policy, enipool::prefix_first>) RC_ASSERT(p.fallbacks() == model.fallbacks());
+    }
+}
+
+} // namespace
+
+TEST_CASE("growth policies agree with a model that replays their whole history", "[growth_policy][property]") {
+    rc::prop("prefix_first", [] { run_against_history(which::prefix_first, enipool::prefix_first{}); });
+    rc::prop("prefix_first, permanent fallback", [] {
+        enipool::prefix_first_config c;
+        c.permanent_fallback = true;
+        run_against_history(which::prefix_first_permanent, enipool::prefix_first{c});
+    });
+    rc::prop("prefix_only", [] { run_against_history(which::prefix_only, enipool::prefix_only{}); });
+    rc::prop("secondary_only", [] { run_against_history(which::secondary_only, enipool::secondary_only{}); });
 }
