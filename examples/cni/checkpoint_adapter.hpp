@@ -100,8 +100,13 @@ using nlohmann::json;
                                                           const std::string& path) {
     const json* j = field(object, key);
     if (j == nullptr || j->is_null()) return timestamp{}; // the VPC CNI omits it sometimes
-    if (!j->is_number_integer())
-        return invalid(fmt::format("{}.{}", path, key), "is not an integer of nanoseconds");
+    // Unix nanoseconds from 1970 to about 2116 (2^62): far from overflow when a cooldown
+    // is added, and any real clock reading fits.
+    constexpr std::int64_t latest = std::int64_t{1} << 62;
+    if (!j->is_number_integer() || (j->is_number_unsigned() && j->get<std::uint64_t>() > std::uint64_t{latest}) ||
+        (!j->is_number_unsigned() && (j->get<std::int64_t>() < 0)))
+        return invalid(fmt::format("{}.{}", path, key),
+                       fmt::format("{} is not a time in nanoseconds since 1970", j->dump()));
     return timestamp(j->get<std::int64_t>());
 }
 

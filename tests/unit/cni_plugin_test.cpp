@@ -254,6 +254,13 @@ TEST_CASE("cni plugin: an unreadable or invalid checkpoint is error 101, never a
     bad_address["allocations"][0]["ipv4"] = "100.64.1.300";
     expect_101(bad_address.dump(), "allocations[0].ipv4");
     expect_101("[]", "(document)");
+    // Times beyond 2^62 ns (year ~2116) or negative would overflow when the cooldown is added.
+    auto far_future = good;
+    far_future["cooling"] = json::array({{{"ipv4", "100.64.1.5"}, {"releasedAt", 9223372036854775807}}});
+    expect_101(far_future.dump(), "cooling[0].releasedAt: 9223372036854775807 is not a time in nanoseconds");
+    auto negative = good;
+    negative["allocations"][0]["allocationTimestamp"] = -1;
+    expect_101(negative.dump(), "allocations[0].allocationTimestamp: -1 is not a time");
 }
 
 TEST_CASE("cni plugin: capacity removed from the config while pods hold it is kept and reported") {
