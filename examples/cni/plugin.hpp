@@ -138,6 +138,12 @@ template <class Lookup>
     if (!config) return detail::fail(config.error(), *version);
     const auto& ipam = config->ipam;
 
+    if (config->name.size() > enipool::cni_key::max_network_name)
+        return detail::fail(error(errc::malformed_config,
+                                  fmt::format("name: {} characters; at most {} fit in a pod key",
+                                              config->name.size(), enipool::cni_key::max_network_name)),
+                            *version);
+    // The name fits, so only CNI_CONTAINERID (at most 64) or CNI_IFNAME can be too long.
     auto key = enipool::cni_key::make(config->name, env->container_id, env->ifname);
     if (!key) return detail::fail(error(errc::invalid_cni_environment, key.error().message()), *version);
     const enipool::pod_metadata metadata{env->k8s_pod_namespace, env->k8s_pod_name};

@@ -218,6 +218,10 @@ TEST_CASE("cni plugin: bad input gets the spec's codes and changes nothing") {
     require_error(call("ADD", "c2", cfg, {{"CNI_IFNAME", "<unset>"}}), 4, "CNI_IFNAME: is not set");
     require_error(call("ADD", "-bad", cfg), 4, "CNI_CONTAINERID");
     require_error(call("BOGUS", "c2", cfg), 4, "CNI_COMMAND");
+    require_error(call("ADD", std::string(65, 'a'), cfg), 4, "container id has 65 characters, at most 64 fit");
+    auto long_name = cfg;
+    long_name["name"] = std::string(64, 'n');
+    require_error(call("ADD", "c2", long_name), 7, "name: 64 characters; at most 63 fit");
     CHECK(slurp(checkpoint_of(d)) == before);
 }
 
