@@ -1,0 +1,146 @@
+// enipool-plan: the flags `simulate` and `subnet` share, and their conversion.
+#include "scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace enipool_plan {
+
+void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& policy_default, bool allow_all,
+                        double pre_fragment_default) {
+    args.policy = policy_default;
+    args.pre_fragment = pre_fragment_default;
+    cmd.add_option("--subnet", args.subnets, "Subnet CIDR, /16 .. /28 (repeatable; required)")->required();
+    cmd.add_option("--reserve", args.reserves,
+                   "Subnet CIDR reservation CIDR:prefix or CIDR:explicit, made before the pre-fragmentation "
+                   "(repeatable)");
+    cmd.add_option("--pre-fragment", args.pre_fragment,
+                   "Percent of each subnet's free addresses scattered first as foreign allocations (other "
+                   "tenants), at random places outside reservations")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+    cmd.add_option("--instances", args.instances,
+                   "Instance table: instance-limits.csv or `aws ec2 describe-instance-types` JSON (default: the "
+                   "built-in catalog)");
+    cmd.add_option("--instance-type", args.instance_type, "Instance type of the nodes")->capture_default_str();
+    std::vector<std::string> policies{"prefix-first", "prefix-only", "secondary-only"};
+    if (allow_all) policies.emplace_back("all");
+    cmd.add_option("--policy", args.policy,
+                   allow_all ? "prefix-first | prefix-only | secondary-only | all (each on the same seed)"
+                             : "prefix-first | prefix-only | secondary-only")
+        ->check(CLI::IsMember(policies))
+        ->capture_default_str();
+    const CLI::Range counts(0u, 100000u);
+    cmd.add_option("--warm-eni-target", args.warm_eni_target, "WARM_ENI_TARGET")->check(counts)->capture_default_str();
+    args.warm_ip_flag =
+        cmd.add_option("--warm-ip-target", args.warm_ip_target, "WARM_IP_TARGET (default: unset)")->check(counts);
+    args.minimum_ip_flag =
+        cmd.add_option("--minimum-ip-target", args.minimum_ip_target, "MINIMUM_IP_TARGET (default: unset)")
+            ->check(counts);
+    args.warm_prefix_flag =
+        cmd.add_option("--warm-prefix-target", args.warm_prefix_target, "WARM_PREFIX_TARGET (default: unset)")
+            ->check(counts);
+    cmd.add_option("--max-pods", args.max_pods,
+                   "Kubelet max pods per node (default: the EKS AMI calculator, prefix delegation for the prefix "
+                   "policies; 2 of them are host-network pods without an address)")
+        ->check(CLI::Range(std::uint64_t{3}, std::uint64_t{100000}));
+    cmd.add_option("--seed", args.seed, "Seed of every random choice (same seed and flags: same results)")
+        ->capture_default_str();
+}
+
+enipool::instance_type scenario_type(const scenario_args& args) {
+    const auto catalog = load_instances(args.instances);
+    auto t = catalog.at(args.instance_type);
+    if (!t) throw usage_error(fmt::format("--instance-type: {}", t.error().message()));
+    return *t;
+}
+
+std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& args) {
+    using enipool::growth_policy_kind;
+    if (args.policy == "all")
+        return {growth_policy_kind::prefix_first, growth_policy_kind::prefix_only, growth_policy_kind::secondary_only};
+    auto p = enipool::parse_growth_policy(args.policy);
+    if (!p) throw usage_error(fmt::format("--policy: {}", p.error().message()));
+    return {*p};
+}
+
+enipool::vpc_cni_warm_config scenario_warm(const scenario_args& args) {
+    enipool::vpc_cni_warm_config w;
+    w.warm_eni_target = args.warm_eni_target;
+    if (args.warm_ip_flag && *args.warm_ip_flag) w.warm_ip_target = args.warm_ip_target;
+    if (args.minimum_ip_flag && *args.minimum_ip_flag) w.minimum_ip_target = args.minimum_ip_target;
+    if (args.warm_prefix_flag && *args.warm_prefix_flag) w.warm_prefix_target = args.warm_prefix_target;
+    return w;
+}
+
+void apply_reserves_and_fragment(const scenario_args& args, std::vector<enipool::subnet>& subnets) {
+    for (const std::string& text : args.reserves) {
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos)
+            throw usage_error(fmt::format("--reserve {}: expected CIDR:prefix or CIDR:explicit", text));
+        const std::string kind = text.substr(colon + 1);
+        enipool::reservation_type type{};
+        if (kind == "prefix") {
+            type = enipool::reservation_type::prefix;
+        } else if (kind == "explicit") {
+            type = enipool::reservation_type::explicit_;
+        } else {
+            throw usage_error(fmt::format("--reserve {}: the type must be prefix or explicit, not '{}'", text, kind));
+        }
+        const auto cidr = enipool::ipv4_prefix::parse(text.substr(0, colon));
+        if (!cidr) throw usage_error(fmt::format("--reserve {}: {}", text, cidr.error().message()));
+        bool done = false;
+        for (auto& s : subnets) {
+            if (!s.cidr().contains(*cidr)) continue;
+            if (auto ok = s.reserve(*cidr, type); !ok)
+                throw usage_error(fmt::format("--reserve {}: {}", text, ok.error().message()));
+            done = true;
+            break;
+        }
+        if (!done) throw usage_error(fmt::format("--reserve {}: inside no --subnet", text));
+    }
+    for (auto& s : subnets) (void)enipool::sim::scatter_foreign(s, args.pre_fragment / 100.0);
+}
+
+std::vector<enipool::subnet> scenario_subnets(const scenario_args& args) {
+    std::vector<enipool::subnet> out;
+    for (std::size_t i = 0; i < args.subnets.size(); ++i) {
+        const auto cidr = enipool::ipv4_prefix::parse(args.subnets[i]);
+        if (!cidr) throw usage_error(fmt::format("--subnet {}: {}", args.subnets[i], cidr.error().message()));
+        for (const auto& s : out)
+            if (s.cidr().overlaps(*cidr))
+                throw usage_error(fmt::format("--subnet {} overlaps {}", args.subnets[i], s.cidr().to_string()));
+        auto s = enipool::subnet::create(*cidr, args.seed * 1000003u + i);
+        if (!s) throw usage_error(fmt::format("--subnet {}: {}", args.subnets[i], s.error().message()));
+        out.push_back(std::move(*s));
+    }
+    apply_reserves_and_fragment(args, out);
+    return out;
+}
+
+enipool::sim::sim_time parse_duration(const std::string& flag, const std::string& text) {
+    std::string_view t = text;
+    double scale = 1.0;  // seconds
+    const auto ends = [&](std::string_view suffix) {
+        if (t.size() > suffix.size() && t.substr(t.size() - suffix.size()) == suffix) {
+            t.remove_suffix(suffix.size());
+            return true;
+        }
+        return false;
+    };
+    if (ends("ms")) scale = 0.001;
+    else if (ends("s")) scale = 1.0;
+    else if (ends("m")) scale = 60.0;
+    else if (ends("h")) scale = 3600.0;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+    if (ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(value) || value < 0 || value * scale > 1e7)
+        throw usage_error(fmt::format("{} {}: expected a duration such as 90s, 30m, 1h, 500ms (at most 1e7 s)", flag,
+                                      text));
+    return std::chrono::duration_cast<enipool::sim::sim_time>(std::chrono::duration<double>(value * scale));
+}
+
+} // namespace enipool_plan

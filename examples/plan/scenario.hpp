@@ -1,0 +1,65 @@
+// enipool-plan: the flags `simulate` and `subnet` share (subnets, reservations,
+// pre-fragmentation, instance type, policy, the VPC CNI's warm targets, max pods) and how
+// they turn into library values. Every parse failure throws usage_error.
+#pragma once
+
+#include "command.hpp"
+
+#include <enipool/max_pods.hpp>
+#include <enipool/sim/cluster.hpp>
+#include <enipool/subnet.hpp>
+#include <enipool/warm/vpc_cni_warm.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace enipool_plan {
+
+/// The shared flags, as parsed.
+struct scenario_args {
+    std::vector<std::string> subnets;    ///< --subnet CIDR (repeatable)
+    std::vector<std::string> reserves;   ///< --reserve CIDR:prefix|explicit (repeatable)
+    double pre_fragment = 0.0;           ///< --pre-fragment PCT
+    std::string instances;               ///< --instances FILE (empty: built-in catalog)
+    std::string instance_type = "m5.large";
+    std::string policy;                  ///< --policy (default set by the command)
+    unsigned warm_eni_target = 1;        ///< --warm-eni-target
+    unsigned warm_ip_target = 0;         ///< --warm-ip-target (given only)
+    unsigned minimum_ip_target = 0;      ///< --minimum-ip-target (given only)
+    unsigned warm_prefix_target = 0;     ///< --warm-prefix-target (given only)
+    std::uint64_t max_pods = 0;          ///< --max-pods (0: EKS AMI calculator)
+    std::uint64_t seed = 1;              ///< --seed
+    // which optional flags were given
+    CLI::Option* warm_ip_flag = nullptr;
+    CLI::Option* minimum_ip_flag = nullptr;
+    CLI::Option* warm_prefix_flag = nullptr;
+};
+
+/// Adds the shared flags to `cmd` (the policy flag takes `policy_default` and, when
+/// `allow_all`, the value "all"). `pre_fragment_default` is --pre-fragment's default.
+void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& policy_default, bool allow_all,
+                        double pre_fragment_default);
+
+/// The instance type of --instance-type from --instances or the built-in catalog.
+[[nodiscard]] enipool::instance_type scenario_type(const scenario_args& args);
+
+/// The policies of --policy ("all": the three, in CLI order).
+[[nodiscard]] std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& args);
+
+/// The warm targets of the warm flags (unset ones stay unset).
+[[nodiscard]] enipool::vpc_cni_warm_config scenario_warm(const scenario_args& args);
+
+/// The subnets of --subnet, seeded from --seed, with --reserve applied (each reservation to
+/// the subnet containing it) and then --pre-fragment scattered.
+[[nodiscard]] std::vector<enipool::subnet> scenario_subnets(const scenario_args& args);
+
+/// Applies --reserve and --pre-fragment to subnets built elsewhere.
+void apply_reserves_and_fragment(const scenario_args& args, std::vector<enipool::subnet>& subnets);
+
+/// Parses a duration: "90s", "30m", "1h", "500ms", "2.5s", or a plain number of seconds.
+[[nodiscard]] enipool::sim::sim_time parse_duration(const std::string& flag, const std::string& text);
+
+} // namespace enipool_plan
