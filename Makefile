@@ -34,8 +34,11 @@ bench: build
 	    --benchmark_out=$(BUILD)/bench/results.json >/dev/null
 	@./tools/bench-summary $(BUILD)/bench/results.json
 
+# The capacity planner's default scenario: the three growth policies on a small (/22),
+# 15%-pre-fragmented subnet, built-in catalog; prints the summary, writes the chart.
 demo: build
-	@./$(BUILD)/bin/enipool-demo
+	@./$(BUILD)/bin/enipool-plan simulate --subnet 198.18.0.0/22 --svg $(BUILD)/demo.svg
+	@echo "chart: $(BUILD)/demo.svg"
 
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
