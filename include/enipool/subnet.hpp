@@ -112,6 +112,7 @@ public:
 
     // --- figures: all O(1) except largest_free_block ------------------------------------
 
+    /// The subnet's CIDR. O(1).
     [[nodiscard]] const ipv4_prefix& cidr() const noexcept { return cidr_; }
     /// Addresses in the subnet (2^(32 - length)). O(1).
     [[nodiscard]] std::size_t size() const noexcept { return size_; }

@@ -131,6 +131,7 @@ public:
     [[nodiscard]] const subnet& subnet_at(std::size_t index) const noexcept {
         return subnets_[index];
     }
+    /// Subnets added so far. O(1).
     [[nodiscard]] std::size_t subnet_count() const noexcept { return subnets_.size(); }
 
     /// Registers a node of `type` on subnet `subnet_index`, with its primary ENI (device
@@ -157,6 +158,7 @@ public:
 
     /// The node `id` (precondition: a registered id). O(1).
     [[nodiscard]] const node_record& node(node_id id) const noexcept { return nodes_[id]; }
+    /// Nodes registered so far. O(1).
     [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
 
     /// Queues `a` for node `id`; it completes at `now` + the latency of its call kind.
@@ -227,6 +229,7 @@ public:
         return errors_;
     }
 
+    /// The configuration in force. O(1).
     [[nodiscard]] const ec2_config& config() const noexcept { return config_; }
 
 private:
