@@ -298,3 +298,28 @@ TEST_CASE("one simulated EC2 serves many nodes on several subnets", "[sim][ec2]"
     // ENIs belong to their node: n1 cannot touch n0's ENI.
     fails_unchanged(e, n1, detach_eni{2, g0->eni_id}, errc::unknown_eni);
 }
+
+TEST_CASE("terminate_node gives every address of the node back", "[sim][ec2]") {
+    sim::ec2 e(lowest_config());
+    e.add_subnet(make_subnet("198.18.0.0/24"));
+    const auto fresh = std::make_unique<subnet>(e.subnet_at(0));
+    const auto node = *e.register_node(m5_large());
+    const auto eni = e.execute(node, attach_eni{1, address_mode::prefix, 2, 1, 0})->eni_id;
+    REQUIRE(e.execute(node, assign_to_eni{2, e.node(node).enis[0].id, address_mode::secondary, 3}));
+    REQUIRE(e.submit(node, assign_to_eni{3, eni, address_mode::prefix, 1}, 0ms));
+    // 2 primaries + 3 secondary IPs + 2 prefixes held.
+    CHECK(e.subnet_at(0).allocated_addresses() == 5);
+    CHECK(e.subnet_at(0).allocated_prefixes() == 2);
+    REQUIRE(e.terminate_node(node));
+    CHECK(e.node(node).enis.empty());
+    CHECK(e.subnet_at(0) == *fresh);  // lowest strategy: exactly the fresh subnet
+    CHECK(e.terminate_node(node).error().code() == errc::invalid_parameter_value);
+    CHECK(e.terminate_node(42).error().code() == errc::invalid_parameter_value);
+    CHECK(e.submit(node, detach_eni{4, eni}, 0ms).error().code() == errc::invalid_parameter_value);
+    // The call queued before the termination completes with an error and changes nothing.
+    const auto late = e.poll(1h);
+    REQUIRE(late.size() == 1);
+    REQUIRE_FALSE(late[0].response.has_value());
+    CHECK(late[0].response.error().code() == errc::invalid_parameter_value);
+    CHECK(e.subnet_at(0) == *fresh);
+}

@@ -104,6 +104,7 @@ struct node_record {
     instance_type type;
     std::size_t subnet_index = 0;
     std::vector<eni_record> enis;
+    bool terminated = false;  ///< terminate_node() ran: no ENI left, calls refused
 };
 
 /// One completed call, as the log keeps it.
@@ -156,16 +157,36 @@ public:
         return static_cast<node_id>(nodes_.size() - 1);
     }
 
+    /// Terminates node `id` as EC2 terminates an instance whose ENIs have
+    /// DeleteOnTermination: every ENI is deleted and its primary IP, secondary IPs and
+    /// prefixes return to their subnets. Calls still queued for the node complete with
+    /// `invalid_parameter_value`. O(addresses * levels). Errors: `invalid_parameter_value`
+    /// (unknown or already terminated node; nothing changes).
+    [[nodiscard]] result<void> terminate_node(node_id id) {
+        if (id >= nodes_.size() || nodes_[id].terminated)
+            return error(errc::invalid_parameter_value, fmt::format("no running node {}", id));
+        node_record& node = nodes_[id];
+        for (const eni_record& e : node.enis) {
+            subnet& s = subnets_[e.subnet_index];
+            for (const auto& c : e.cidrs) (void)s.release(c);
+            (void)s.release(e.primary_ip);
+        }
+        node.enis.clear();
+        node.terminated = true;
+        return success();
+    }
+
     /// The node `id` (precondition: a registered id). O(1).
     [[nodiscard]] const node_record& node(node_id id) const noexcept { return nodes_[id]; }
     /// Nodes registered so far. O(1).
     [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
 
     /// Queues `a` for node `id`; it completes at `now` + the latency of its call kind.
-    /// O(log queued). Errors: `invalid_parameter_value` (unknown node; nothing queued).
+    /// O(log queued). Errors: `invalid_parameter_value` (unknown or terminated node;
+    /// nothing queued).
     [[nodiscard]] result<void> submit(node_id id, action a, sim_time now) {
-        if (id >= nodes_.size())
-            return error(errc::invalid_parameter_value, fmt::format("unknown node {}", id));
+        if (id >= nodes_.size() || nodes_[id].terminated)
+            return error(errc::invalid_parameter_value, fmt::format("no running node {}", id));
         const sim_time done = now + config_[kind_of(a)].latency;
         queue_.emplace(std::pair{done, next_seq_++}, pending{id, now, std::move(a)});
         return success();
@@ -195,13 +216,13 @@ public:
     /// completing call does). All-or-nothing: a failed call changes nothing in the subnet
     /// or the node (the primary IP taken for a failed attach is given back; only the
     /// subnet's random generator has advanced).
-    /// O(count * levels). Errors: `invalid_parameter_value` (unknown node, prefixes on a
+    /// O(count * levels). Errors: `invalid_parameter_value` (unknown or terminated node, prefixes on a
     /// type without prefix support, device index in use, a CIDR not on the ENI, detaching
     /// device index 0), `attachment_limit_exceeded`, `private_ip_address_limit_exceeded`,
     /// `unknown_eni`, `insufficient_free_addresses`, `insufficient_cidr_blocks`.
     [[nodiscard]] result<grant> execute(node_id id, const action& a) {
-        if (id >= nodes_.size())
-            return error(errc::invalid_parameter_value, fmt::format("unknown node {}", id));
+        if (id >= nodes_.size() || nodes_[id].terminated)
+            return error(errc::invalid_parameter_value, fmt::format("no running node {}", id));
         return std::visit([&](const auto& x) { return do_call(nodes_[id], x); }, a);
     }
 
