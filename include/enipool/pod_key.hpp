@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -56,10 +57,13 @@ struct cni_key {
     }
 
     /// Hash for boost::unordered_flat_map (and Boost.ContainerHash). O(length).
+    /// libstdc++'s string hash (8 bytes a step) is several times faster than Boost 1.81's
+    /// hash_range (4 bytes a step, serial) on 64-character container ids.
     friend std::size_t hash_value(const cni_key& k) noexcept {
-        std::size_t seed = boost::hash_value(std::string_view(k.container_id.data(), k.container_id.size()));
-        boost::hash_combine(seed, std::string_view(k.ifname.data(), k.ifname.size()));
-        boost::hash_combine(seed, std::string_view(k.network_name.data(), k.network_name.size()));
+        using sv_hash = std::hash<std::string_view>;
+        std::size_t seed = sv_hash{}(std::string_view(k.container_id.data(), k.container_id.size()));
+        boost::hash_combine(seed, sv_hash{}(std::string_view(k.ifname.data(), k.ifname.size())));
+        boost::hash_combine(seed, sv_hash{}(std::string_view(k.network_name.data(), k.network_name.size())));
         return seed;
     }
 

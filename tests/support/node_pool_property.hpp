@@ -78,7 +78,7 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
     model.max_pods = p.max_pods();
 
     // Counter-based subnet 10.0.0.0/16: /28s from 10.0.0.0 up, /32s from 10.0.128.0 up,
-    // primaries 10.0.255.x.
+    // primaries of added ENIs 10.0.255.x, of attached ENIs 10.0.254.x.
     std::uint32_t next_block = 0, next_ip = 0, next_eni = 0;
     const ipv4_prefix subnet = cidr("10.0.0.0/16");
     const auto new_block = [&] { return ipv4_prefix::truncate(ipv4_address(0x0A000000u + 16 * next_block++), 28); };
@@ -260,7 +260,7 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
                 grant g;
                 g.eni_id = "eni-bad";
                 g.subnet = subnet;
-                g.primary_ip = ipv4_address(0x0A00FE00u + next_eni);
+                g.primary_ip = ipv4_address(0x0A00FD00u + next_eni);
                 errc expected = errc::conflicting_grant;
                 if (what == 8 && !model.cidrs.empty()) {
                     const auto& [base, info] = *model.cidrs.begin();
@@ -305,10 +305,10 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
                 g.eni_id = "eni-" + std::to_string(++next_eni);
                 g.device_index = at->device_index;
                 g.subnet = subnet;
-                g.primary_ip = ipv4_address(0x0A00FF00u + next_eni);
+                g.primary_ip = ipv4_address(0x0A00FE00u + next_eni);  // 10.0.255.x: add_eni's
                 for (unsigned i = 0; i < at->count; ++i)
                     g.cidrs.push_back(at->mode == address_mode::prefix ? new_block() : new_ip());
-                RC_ASSERT(p.apply(outcome{a, g}).has_value());
+                if (const auto r = p.apply(outcome{a, g}); !r) RC_FAIL(r.error().message());
                 ++grants;
                 for (const auto& c : g.cidrs) model.add_cidr(g.eni_id, c, true);
                 eni_ids.push_back(g.eni_id);
