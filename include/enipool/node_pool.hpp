@@ -628,6 +628,7 @@ private:
     };
 
     node_pool(config cfg, clock_type& clk) : cfg_(std::move(cfg)), clock_(&clk), policy_(cfg_.policy), warm_(cfg_.warm) {
+        enis_.reserve(std::min(cfg_.type.max_enis, max_enis_per_node));  // no doubling waste
         max_pods_ = cfg_.max_pods;
         if (max_pods_ == 0) {
             const auto mode = Policy::needs_prefix_support ? address_mode::prefix : address_mode::secondary;
