@@ -6,10 +6,16 @@
 #include <enipool/bitset.hpp>
 #include <enipool/catalog.hpp>
 #include <enipool/clock.hpp>
+#include <enipool/eni.hpp>
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
+#include <enipool/ipv6_pool.hpp>
 #include <enipool/limits.hpp>
 #include <enipool/max_pods.hpp>
+#include <enipool/node_pool.hpp>
+#include <enipool/packing.hpp>
+#include <enipool/pod_key.hpp>
 #include <enipool/policy.hpp>
 #include <enipool/pool_view.hpp>
 #include <enipool/subnet.hpp>
+#include <enipool/synchronized.hpp>
