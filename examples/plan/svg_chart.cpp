@@ -12,7 +12,7 @@ namespace enipool_plan {
 
 namespace {
 
-constexpr double width = 900, panel_height = 260, left = 70, right = 20, top_margin = 50, gap = 70;
+constexpr double width = 900, panel_height = 260, left = 70, right = 20, top_margin = 86, gap = 70;
 constexpr std::array<std::string_view, 6> colours = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
 std::string escape(std::string_view s) {
@@ -60,7 +60,7 @@ std::string render_svg(const std::string& title, const std::string& x_label, con
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
         "font-family=\"sans-serif\" font-size=\"12\">\n"
         "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        "<text x=\"{2}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{3}</text>\n",
+        "<text x=\"{2}\" y=\"22\" font-size=\"14\" font-weight=\"bold\">{3}</text>\n",
         number(width), number(height), number(left), escape(title));
 
     for (std::size_t pi = 0; pi < panels.size(); ++pi) {
@@ -111,11 +111,11 @@ std::string render_svg(const std::string& title, const std::string& x_label, con
                 colours[si % colours.size()], si % 2 == 0 ? "none" : "6 3", points);
         }
     }
-    // legend (top right)
+    // legend: one row under the title
     if (!panels.empty()) {
         const auto& series = panels.front().series;
         for (std::size_t si = 0; si < series.size(); ++si) {
-            const double lx = width - right - 170, ly = 16 + static_cast<double>(si) * 16;
+            const double lx = left + static_cast<double>(si) * 170, ly = 44;
             out += fmt::format(
                 "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"3\" "
                 "stroke-dasharray=\"{4}\"/>\n<text x=\"{5}\" y=\"{6}\">{7}</text>\n",

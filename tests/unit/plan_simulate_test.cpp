@@ -1,0 +1,122 @@
+// enipool-plan simulate and subnet, run as processes: every usage error exits 2 with a
+// message on stderr and nothing on stdout; same seed and flags write byte-identical CSV;
+// the summary has one row per policy labelled with its CLI name; `subnet` reports the
+// figures worked out by hand for an empty /24.
+#include "run_process.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+enipool_test::process_result plan(const std::vector<std::string>& args) {
+    return enipool_test::run_process(ENIPOOL_BIN_DIR "/enipool-plan", args, ENIPOOL_BIN_DIR);
+}
+
+void check_usage_error(const std::vector<std::string>& args, const std::string& why) {
+    const auto r = plan(args);
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(why) != std::string::npos);
+}
+
+const std::vector<std::string> quick{"--duration", "3m", "--pods", "60", "--burst-pods", "20", "--burst-every",
+                                     "1m", "--burst-hold", "30s", "--max-nodes", "4"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+} // namespace
+
+TEST_CASE("simulate: usage errors exit 2 with nothing on stdout", "[plan][simulate]") {
+    check_usage_error({"simulate"}, "--subnet");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/33"}, "198.18.0.0/33");
+    check_usage_error({"simulate", "--subnet", "198.18.0.1/24"}, "198.18.0.1/24");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/12"}, "198.18.0.0/12");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--instance-type", "m5.huge"}, "m5.huge");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--policy", "prefix-last"}, "prefix-last");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--reserve", "198.18.1.0/28:prefix"}, "inside no");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--reserve", "198.18.0.0/28:maybe"}, "maybe");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--duration", "soon"}, "--duration");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--pre-fragment", "120"}, "--pre-fragment");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--format", "xml"}, "xml");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--instance-type", "c4.large", "--policy",
+                       "prefix-only"},
+                      "prefix");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--csv", "/nonexistent-dir/x.csv", "--duration", "10s"},
+                      "/nonexistent-dir/x.csv");
+}
+
+TEST_CASE("subnet: usage errors exit 2 with nothing on stdout", "[plan][subnet]") {
+    check_usage_error({"subnet"}, "--subnet");
+    check_usage_error({"subnet", "--subnet", "300.18.0.0/24"}, "300.18.0.0/24");
+    check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--network-interfaces", "/nonexistent.json"},
+                      "/nonexistent.json");
+    check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--reservations", "/x.json"}, "--network-interfaces");
+    check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--subnet", "198.18.1.0/24"}, "exactly one");
+}
+
+TEST_CASE("simulate: same seed and flags, byte-identical CSV; a summary row per policy", "[plan][simulate]") {
+    const std::string a = ENIPOOL_BIN_DIR "/plan_simulate_a.csv", b = ENIPOOL_BIN_DIR "/plan_simulate_b.csv";
+    const auto base = with({"simulate", "--subnet", "198.18.0.0/23", "--seed", "5", "--format", "csv"}, quick);
+    const auto ra = plan(with(base, {"--csv", a}));
+    const auto rb = plan(with(base, {"--csv", b}));
+    REQUIRE(ra.status == 0);
+    REQUIRE(rb.status == 0);
+    CHECK(ra.out == rb.out);
+    const std::string csv_a = enipool_test::slurp_file(a);
+    CHECK(csv_a == enipool_test::slurp_file(b));
+    // 3 policies x (3 min / 10 s + 1) samples + the header
+    CHECK(std::count(csv_a.begin(), csv_a.end(), '\n') == 3 * 19 + 1);
+    CHECK(csv_a.rfind("policy,time_s,pods_running,pods_pending", 0) == 0);
+    // the summary: header + one row per policy, in CLI order, labelled with CLI names
+    std::vector<std::string> rows;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = ra.out.find('\n', start)) != std::string::npos; start = nl + 1)
+        rows.push_back(ra.out.substr(start, nl - start));
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[1].rfind("prefix-first,", 0) == 0);
+    CHECK(rows[2].rfind("prefix-only,", 0) == 0);
+    CHECK(rows[3].rfind("secondary-only,", 0) == 0);
+    std::remove(a.c_str());
+    std::remove(b.c_str());
+}
+
+TEST_CASE("simulate: JSON summary and SVG chart", "[plan][simulate]") {
+    const std::string svg = ENIPOOL_BIN_DIR "/plan_simulate.svg";
+    const auto r = plan(with({"simulate", "--subnet", "198.18.0.0/23", "--policy", "secondary-only", "--format",
+                              "json", "--svg", svg},
+                             quick));
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j.size() == 1);
+    CHECK(j[0]["policy"] == "secondary-only");
+    CHECK(j[0]["first_insufficient_cidr_blocks_s"].is_null());  // never asks for a prefix
+    CHECK(j[0]["fallbacks"] == 0);
+    const std::string chart = enipool_test::slurp_file(svg);
+    CHECK(chart.rfind("<svg", 0) == 0);
+    CHECK(chart.find("</svg>") != std::string::npos);
+    CHECK(std::count(chart.begin(), chart.end(), '\n') > 10);
+    // two panels, one line each for the single policy
+    std::size_t lines = 0;
+    for (std::size_t p = 0; (p = chart.find("<polyline", p)) != std::string::npos; ++p) ++lines;
+    CHECK(lines == 2);
+    CHECK(chart.find(">secondary-only</text>") != std::string::npos);
+    std::remove(svg.c_str());
+}
+
+TEST_CASE("subnet: an empty /24 under secondary-only, counted by hand", "[plan][subnet]") {
+    const auto r = plan({"subnet", "--subnet", "198.18.0.0/24", "--policy", "secondary-only", "--no-map"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    // See sim_cluster_test: 8 full nodes (27 pods each) + 9 pods on node 9 = 225 pods.
+    CHECK(r.out.find("before the first InsufficientCidrBlocks: never") != std::string::npos);
+    CHECK(r.out.find("nodes     9   pods     225") != std::string::npos);
+    CHECK(r.out.find("nodes    10   pods     225") != std::string::npos);
+}
