@@ -150,7 +150,7 @@ namespace detail {
         // Parse again with exceptions only to learn where it failed (cold path).
         try {
             [[maybe_unused]] const auto again = nlohmann::json::parse(text.begin(), text.end());
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
             return error(errc::malformed_json, e.what());
         }
         return error(errc::malformed_json, "not a JSON document");
