@@ -9,7 +9,7 @@
 // config's ENIs; restore allocations and cooling; run the command; save when it changed.
 #pragma once
 
-#include "checkpoint_adapter.hpp"
+#include "state_file.hpp"
 
 #include <enipool/atomic_file.hpp>
 #include <enipool/error.hpp>
@@ -153,7 +153,8 @@ template <class Lookup>
     auto lock = detail::lock_with_timeout(base + ".lock", options.lock_timeout);
     if (!lock) return detail::fail(lock.error(), *version);
 
-    wall_clock clk;
+    enipool::manual_clock clk;
+    start_clock(clk); // one instant for the whole call
     auto state = build_state(ipam, clk);
     if (!state) return detail::fail(state.error(), *version);
     std::string notes;
@@ -162,7 +163,7 @@ template <class Lookup>
     if (detail::file_exists(checkpoint_path)) {
         auto parsed = detail::read_json_file(checkpoint_path);
         if (!parsed) return detail::fail(parsed.error(), *version);
-        if (auto ok = restore_checkpoint(*parsed, *state); !ok)
+        if (auto ok = restore_state(*parsed, *state, clk); !ok)
             return detail::fail(error(ok.error().code(),
                                       fmt::format("{}: {}", checkpoint_path, ok.error().detail())),
                                 *version);
@@ -173,9 +174,9 @@ template <class Lookup>
             if (!detail::file_exists(path)) {
                 notes += fmt::format("enipool-cni: importVpcCni: {} does not exist; nothing to adopt\n", path);
             } else {
-                auto parsed = detail::read_json_file(path);
-                if (!parsed) return detail::fail(parsed.error(), *version);
-                auto imported = import_vpc_cni(*parsed, *state);
+                auto text = enipool::read_file(path);
+                if (!text) return detail::fail(error(errc::checkpoint_invalid, text.error().detail()), *version);
+                auto imported = import_vpc_cni(*text, *state);
                 if (!imported)
                     return detail::fail(error(imported.error().code(),
                                               fmt::format("{}: {}", path, imported.error().detail())),
@@ -252,7 +253,7 @@ template <class Lookup>
     }
 
     if (changed) {
-        const auto text = save_checkpoint(*state).dump(1);
+        const auto text = save_state(*state).dump(1) + "\n";
         if (auto ok = enipool::write_file_atomically(checkpoint_path, text); !ok)
             return detail::fail(ok.error(), *version, notes);
     }

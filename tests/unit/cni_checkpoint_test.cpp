@@ -1,9 +1,9 @@
-// Tests of enipool-cni's checkpoint adapter (examples/cni/checkpoint_adapter.hpp): random
+// Tests of enipool-cni's state file (examples/cni/state_file.hpp, on enipool/checkpoint.hpp): random
 // ADD / DEL histories checked against a naive model after every step, then save -> restore
 // must give back exactly the same allocations (key, address, metadata, time) and cooling
 // addresses (address, release time), and saving the restored state gives the same document.
 // Capacity removed and restored in between must round-trip through the retained lists.
-#include "checkpoint_adapter.hpp"
+#include "state_file.hpp"
 
 #include <enipool/json/cni_config.hpp>
 
@@ -36,7 +36,7 @@ enipool::cni::ipam_config config(bool with_second_prefix = true) {
 }
 constexpr std::size_t capacity = 33;
 
-enipool_cni::node_state fresh(enipool_cni::wall_clock& clk, bool with_second_prefix = true) {
+enipool_cni::node_state fresh(enipool::manual_clock& clk, bool with_second_prefix = true) {
     auto s = enipool_cni::build_state(config(with_second_prefix), clk);
     REQUIRE(s.has_value());
     return std::move(*s);
@@ -68,10 +68,12 @@ snapshot snap(const enipool_cni::node_state& s) {
 }
 
 // Runs the history on `state`, checking each step against the model.
-void run_history(enipool_cni::node_state& state, const std::vector<std::pair<bool, int>>& ops) {
+void run_history(enipool_cni::node_state& state, enipool::manual_clock& clk,
+                 const std::vector<std::pair<bool, int>>& ops) {
     std::map<int, ipv4_address> model_held;
     std::set<ipv4_address> model_cooling;
     for (const auto& [add, k] : ops) {
+        clk.advance(std::chrono::microseconds(1 + k)); // distinct, uneven times
         if (add) {
             auto r = state.pool.assign(key_of(k), {"ns", "pod" + std::to_string(k)});
             if (model_held.count(k)) {
@@ -99,11 +101,11 @@ void run_history(enipool_cni::node_state& state, const std::vector<std::pair<boo
 }
 
 // A state after a generated history of ADDs (3 in 4) and DELs over 41 keys.
-enipool_cni::node_state random_history(enipool_cni::wall_clock& clk) {
+enipool_cni::node_state random_history(enipool::manual_clock& clk) {
     const auto ops = *rc::gen::container<std::vector<std::pair<bool, int>>>(rc::gen::pair(
         rc::gen::weightedElement<bool>({{3, true}, {1, false}}), rc::gen::inRange(0, 40)));
     auto state = fresh(clk);
-    run_history(state, ops);
+    run_history(state, clk, ops);
     return state;
 }
 
@@ -111,17 +113,18 @@ enipool_cni::node_state random_history(enipool_cni::wall_clock& clk) {
 
 TEST_CASE("cni checkpoint: random histories round-trip exactly") {
     rc::prop("save -> restore -> save", [] {
-        enipool_cni::wall_clock clk;
+        enipool::manual_clock clk;
+        enipool_cni::start_clock(clk);
         auto state = random_history(clk);
-        const auto saved = enipool_cni::save_checkpoint(state);
+        const auto saved = enipool_cni::save_state(state);
 
         auto restored = fresh(clk);
-        const auto ok = enipool_cni::restore_checkpoint(saved, restored);
+        const auto ok = enipool_cni::restore_state(saved, restored, clk);
         RC_ASSERT(ok.has_value());
         RC_ASSERT(restored.pool.check().has_value());
         RC_ASSERT(snap(restored) == snap(state));
         RC_ASSERT(restored.retained.empty());
-        auto again = enipool_cni::save_checkpoint(restored);
+        auto again = enipool_cni::save_state(restored);
         again["savedAt"] = saved["savedAt"];
         RC_ASSERT(again == saved);
     });
@@ -129,12 +132,13 @@ TEST_CASE("cni checkpoint: random histories round-trip exactly") {
 
 TEST_CASE("cni checkpoint: removed capacity is retained, and comes back when restored") {
     rc::prop("drop eni-2's prefix, then bring it back", [] {
-        enipool_cni::wall_clock clk;
+        enipool::manual_clock clk;
+        enipool_cni::start_clock(clk);
         auto state = random_history(clk);
-        const auto saved = enipool_cni::save_checkpoint(state);
+        const auto saved = enipool_cni::save_state(state);
 
         auto shrunk = fresh(clk, false);
-        RC_ASSERT(enipool_cni::restore_checkpoint(saved, shrunk).has_value());
+        RC_ASSERT(enipool_cni::restore_state(saved, shrunk, clk).has_value());
         RC_ASSERT(shrunk.pool.check().has_value());
         // Nothing is lost: the same keys, addresses and cooling entries, split differently.
         RC_ASSERT(snap(shrunk) == snap(state));
@@ -145,7 +149,7 @@ TEST_CASE("cni checkpoint: removed capacity is retained, and comes back when res
         for (const auto& c : shrunk.retained_cooling) RC_ASSERT(p2.contains(c.address));
 
         auto back = fresh(clk);
-        RC_ASSERT(enipool_cni::restore_checkpoint(enipool_cni::save_checkpoint(shrunk), back).has_value());
+        RC_ASSERT(enipool_cni::restore_state(enipool_cni::save_state(shrunk), back, clk).has_value());
         RC_ASSERT(back.retained.empty());
         RC_ASSERT(back.retained_cooling.empty());
         RC_ASSERT(snap(back) == snap(state));
@@ -153,18 +157,41 @@ TEST_CASE("cni checkpoint: removed capacity is retained, and comes back when res
 }
 
 TEST_CASE("cni checkpoint: a rejected document names the entry") {
-    enipool_cni::wall_clock clk;
-    auto state = fresh(clk);
-    auto r = enipool_cni::restore_checkpoint(
-        json::parse(R"({"version": "enipool/1", "allocations": [
-            {"networkName": "n", "containerID": "a", "ifName": "eth0", "ipv4": "100.64.1.1"},
-            {"networkName": "n", "containerID": "b", "ifName": "eth0", "ipv4": "100.64.0.10"},
-            {"networkName": "n", "containerID": "c", "ifName": "this-is-too-long-for-linux", "ipv4": "100.64.1.2"}]})"),
-        state);
-    // Entry 1 sits on eni-1's primary IP: not pod capacity, so it is retained, not rejected.
-    // Entry 2's ifname exceeds 15 characters: the key cannot be built.
+    enipool::manual_clock clk;
+    enipool_cni::start_clock(clk);
+    const auto restore = [&](const char* text) {
+        auto state = fresh(clk);
+        return enipool_cni::restore_state(json::parse(text), state, clk);
+    };
+    // The saved pool is validated by the library: an ifname longer than 15 characters.
+    auto r = restore(R"({"version": "enipool/1", "savedAt": 1, "enis": [{"id": "eni-1", "deviceIndex": 0,
+        "subnet": "100.64.0.0/16", "primaryIp": "100.64.0.10", "cidrs": ["100.64.1.0/28"]}],
+        "allocations": [
+          {"networkName": "n", "containerID": "a", "ifName": "eth0", "ipv4": "100.64.1.1"},
+          {"networkName": "n", "containerID": "c", "ifName": "this-is-too-long-for-linux", "ipv4": "100.64.1.2"}]})");
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code() == enipool::errc::checkpoint_invalid);
-    CHECK_THAT(r.error().detail(), Catch::Contains("allocations[2]"));
+    CHECK_THAT(r.error().detail(), Catch::Contains("allocations[1]"));
     CHECK_THAT(r.error().detail(), Catch::Contains("ifname"));
+
+    // The retained lists are checked against the saved pool: a key twice, an address twice.
+    auto twice = restore(R"({"version": "enipool/1", "savedAt": 1, "enis": [{"id": "eni-1", "deviceIndex": 0,
+        "subnet": "100.64.0.0/16", "primaryIp": "100.64.0.10", "cidrs": ["100.64.1.0/28"]}],
+        "allocations": [{"networkName": "n", "containerID": "a", "ifName": "eth0", "ipv4": "100.64.1.1"}],
+        "retainedAllocations": [{"networkName": "n", "containerID": "a", "ifName": "eth0", "ipv4": "100.64.9.9"}]})");
+    REQUIRE_FALSE(twice.has_value());
+    CHECK_THAT(twice.error().detail(), Catch::Contains("retainedAllocations[0]: the pod key n/a/eth0 appears twice"));
+    auto address_twice = restore(R"({"version": "enipool/1", "savedAt": 1, "enis": [],
+        "retainedAllocations": [{"networkName": "n", "containerID": "a", "ifName": "eth0", "ipv4": "100.64.9.9"}],
+        "retainedCooling": [{"ipv4": "100.64.9.9", "releasedAt": 5}]})");
+    REQUIRE_FALSE(address_twice.has_value());
+    CHECK_THAT(address_twice.error().detail(), Catch::Contains("retainedCooling[0].ipv4: 100.64.9.9 appears twice"));
+    // A retained address on an ENI's primary IP of the config stays retained (not pod capacity).
+    auto state = fresh(clk);
+    REQUIRE(enipool_cni::restore_state(json::parse(R"({"version": "enipool/1", "savedAt": 1, "enis": [],
+        "retainedAllocations": [{"networkName": "n", "containerID": "p", "ifName": "eth0", "ipv4": "100.64.0.10"}]})"),
+                                       state, clk)
+                .has_value());
+    REQUIRE(state.retained.size() == 1);
+    CHECK(state.retained[0].address == ipv4_address(100, 64, 0, 10));
 }

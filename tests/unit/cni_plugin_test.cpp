@@ -247,24 +247,24 @@ TEST_CASE("cni plugin: an unreadable or invalid checkpoint is error 101, never a
     auto same_address = good;
     same_address["allocations"].push_back(good["allocations"][0]);
     same_address["allocations"][1]["containerID"] = "other";
-    expect_101(same_address.dump(), "100.64.1.0 is held twice");
+    expect_101(same_address.dump(), "allocations[1].ipv4: 100.64.1.0 appears twice");
     auto held_and_cooling = good;
     held_and_cooling["cooling"] = json::array({{{"ipv4", "100.64.1.0"}, {"releasedAt", 1}}});
     expect_101(held_and_cooling.dump(), "cooling[0].ipv4");
     auto wrong_type = good;
     wrong_type["allocations"][0]["ipv4"] = 42;
-    expect_101(wrong_type.dump(), "allocations[0].ipv4: is not a string");
+    expect_101(wrong_type.dump(), "allocations[0].ipv4: is a number, not a string");
     auto bad_address = good;
     bad_address["allocations"][0]["ipv4"] = "100.64.1.300";
     expect_101(bad_address.dump(), "allocations[0].ipv4");
-    expect_101("[]", "(document)");
+    expect_101("[]", "checkpoint: is an array, not a JSON object");
     // Times beyond 2^62 ns (year ~2116) or negative would overflow when the cooldown is added.
     auto far_future = good;
     far_future["cooling"] = json::array({{{"ipv4", "100.64.1.5"}, {"releasedAt", 9223372036854775807}}});
-    expect_101(far_future.dump(), "cooling[0].releasedAt: 9223372036854775807 is not a time in nanoseconds");
-    auto negative = good;
-    negative["allocations"][0]["allocationTimestamp"] = -1;
-    expect_101(negative.dump(), "allocations[0].allocationTimestamp: -1 is not a time");
+    expect_101(far_future.dump(), "cooling[0].releasedAt: 9223372036854775807 is not a time in unix nanoseconds");
+    auto not_a_number = good;
+    not_a_number["allocations"][0]["allocationTimestamp"] = "yesterday";
+    expect_101(not_a_number.dump(), "allocations[0].allocationTimestamp: is a string, not a time");
 }
 
 TEST_CASE("cni plugin: capacity removed from the config while pods hold it is kept and reported") {
@@ -285,16 +285,20 @@ TEST_CASE("cni plugin: capacity removed from the config while pods hold it is ke
     CHECK_THAT(r.err, Catch::Contains("100.64.1.15 held by podnet/p15/eth0 (pod default/pod-p15)"));
     // A new key gets new capacity: lowest lane of the new /28.
     CHECK(address_of(call("ADD", "new", shrunk)) == "100.64.2.0");
-    // Nothing was dropped from the checkpoint: 15 retained + s1 + new = 17, plus the cooling one.
+    // Nothing was dropped from the checkpoint: s1 and new in the pool, 15 retained, and the
+    // cooling 100.64.1.3 retained too.
     auto doc = json::parse(slurp(checkpoint_of(d)));
-    CHECK(doc["allocations"].size() == 17);
-    CHECK(doc["cooling"].size() == 1);
+    CHECK(doc["allocations"].size() == 2);
+    CHECK(doc["retainedAllocations"].size() == 15);
+    CHECK(doc["cooling"].size() == 0);
+    CHECK(doc["retainedCooling"].size() == 1);
     CHECK(call("CHECK", "p5", shrunk).exit_code == 0);
     // DEL of a retained key releases it.
     auto del = call("DEL", "p15", shrunk);
     CHECK(del.exit_code == 0);
     CHECK_THAT(del.err, Catch::Contains("released 100.64.1.15"));
-    CHECK(json::parse(slurp(checkpoint_of(d)))["allocations"].size() == 16);
+    CHECK(json::parse(slurp(checkpoint_of(d)))["retainedAllocations"].size() == 14);
+    CHECK(json::parse(slurp(checkpoint_of(d)))["retainedCooling"].size() == 2);
     // Restoring the old /28 brings the retained addresses back into the pool.
     auto back = shrunk;
     back["ipam"]["enis"][0]["prefixes"] = json::array({"100.64.1.0/28", "100.64.2.0/28"});
@@ -327,8 +331,10 @@ TEST_CASE("cni plugin: a VPC CNI ipam.json is adopted on first start only") {
     CHECK_THAT(r.err, Catch::Contains("100.64.9.9 held by podnet/old2/eth0"));
     CHECK(address_of(call("ADD", "old2", cfg)) == "100.64.9.9");
     const auto doc = json::parse(slurp(d.path / "state" / "podnet.json"));
-    CHECK(doc["allocations"].size() == 2);
+    CHECK(doc["allocations"].size() == 1);
     CHECK(doc["allocations"][0]["allocationTimestamp"] == 1700000000000000000);
+    CHECK(doc["retainedAllocations"].size() == 1);
+    CHECK(doc["retainedAllocations"][0]["ipv4"] == "100.64.9.9");
     // Later changes to ipam.json are not read again.
     std::ofstream(ipam_json, std::ios::trunc) << "garbage";
     CHECK(call("ADD", "c1", cfg).exit_code == 0);
@@ -343,7 +349,7 @@ TEST_CASE("cni plugin: a bad ipam.json on first start is error 101 and writes no
     CHECK_FALSE(fs::exists(d.path / "state" / "podnet.json"));
     std::ofstream(d.path / "ipam.json", std::ios::trunc)
         << R"({"version": "vpc-cni-ipam/1", "allocations": [{"networkName": "podnet", "ifName": "eth0", "ipv4": "100.64.1.5"}]})";
-    require_error(call("ADD", "c1", cfg), 101, "ipam.json allocations[0].containerID: is missing");
+    require_error(call("ADD", "c1", cfg), 101, "ipam.json: allocations[0].containerID: is missing");
     CHECK_FALSE(fs::exists(d.path / "state" / "podnet.json"));
 }
 
