@@ -544,7 +544,8 @@ template <class Pool>
 /// Writes `pool`'s checkpoint to `path` atomically (write_file_atomically: temp file in the
 /// same directory, fsync, rename, fsync of the directory): after a crash or a failure the
 /// file holds the previous checkpoint or the new one, never a mix. O(n log n) plus the I/O.
-/// Errors: `no_space` (ENOSPC / EDQUOT), `io_error` (the detail names the step and path).
+/// Errors: `no_space` (ENOSPC / EDQUOT), `io_error` (the detail names the step and path),
+/// `checkpoint_invalid` (a pod key or metadata string is not UTF-8; nothing is written).
 template <class Pool>
 [[nodiscard]] result<void> save_checkpoint(const Pool& pool, const std::string& path,
                                            wall_clock::time_point wall_now = wall_clock::now(),
@@ -552,8 +553,8 @@ template <class Pool>
     std::string text;
     try {
         text = to_json(pool, wall_now).dump(1);
-    } catch (const std::exception& e) {  // bad_alloc only (every string is valid UTF-8 or dumped as given)
-        return error(errc::io_error, fmt::format("cannot serialise the checkpoint: {}", e.what()));
+    } catch (const std::exception& e) {  // a pod key or metadata that is not UTF-8; bad_alloc
+        return error(errc::checkpoint_invalid, fmt::format("the pool cannot be written as JSON: {}", e.what()));
     }
     text += '\n';
     return write_file_atomically(path, text, options);

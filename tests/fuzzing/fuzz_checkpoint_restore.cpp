@@ -1,0 +1,61 @@
+// Fuzz target checkpoint_restore: the whole input as an `enipool/1` checkpoint
+// (enipool/checkpoint.hpp), restored into empty pools of both key types (the node of the
+// unit tests: 3 ENIs x 10 IPv4). A rejection is checkpoint_version / checkpoint_invalid
+// with a detail and leaves the pool empty and consistent; an accepted file gives a pool
+// that passes check() and whose own checkpoint restores to the same document. No exception
+// may escape. Anything else aborts.
+#include "../support/pool_test_support.hpp"  // m5_large()
+#include "fuzz_support.hpp"
+
+#include <enipool/checkpoint.hpp>
+
+#include <chrono>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class Key>
+using pool_of = enipool::node_pool<enipool::prefix_first, enipool::vpc_cni_warm, enipool::pod_key<Key>,
+                                   enipool::clock<enipool::manual_clock>>;
+
+const enipool::wall_clock::time_point wall_now{std::chrono::seconds(1767225600)};
+
+template <class Pool>
+Pool empty_pool(enipool::manual_clock& clk) {
+    typename Pool::config cfg;
+    cfg.type = pool_test::m5_large();
+    auto p = Pool::create(cfg, clk);
+    if (!p) fuzz::fail("checkpoint_restore", "cannot build the pool:", p.error().message());
+    return std::move(*p);
+}
+
+template <class Pool>
+void run(std::string_view text) {
+    enipool::manual_clock clk;
+    clk.advance(1000s);
+    Pool p = empty_pool<Pool>(clk);
+    const auto r = enipool::restore_checkpoint(p, text, wall_now);
+    if (!r) {
+        fuzz::expect_rejection("checkpoint_restore", r.error(),
+                               {enipool::errc::checkpoint_version, enipool::errc::checkpoint_invalid});
+        if (!p.allocations().empty() || !p.cooling().empty() || !p.enis().empty())
+            fuzz::fail("checkpoint_restore", "a rejected file changed the pool:", r.error().message());
+        return;
+    }
+    if (auto ok = p.check(); !ok) fuzz::fail("checkpoint_restore", "restored pool broken:", ok.error().message());
+    const auto doc = enipool::to_json(p, wall_now);
+    Pool q = empty_pool<Pool>(clk);
+    if (auto again = enipool::restore_checkpoint(q, doc, wall_now); !again)
+        fuzz::fail("checkpoint_restore", "the pool's own checkpoint is refused:", again.error().message());
+    if (enipool::to_json(q, wall_now) != doc) fuzz::fail("checkpoint_restore", "save -> restore -> save differs");
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const auto text = fuzz::text_of(data, size);
+    run<pool_of<enipool::cni_key>>(text);
+    run<pool_of<std::uint64_t>>(text);
+    return 0;
+}
