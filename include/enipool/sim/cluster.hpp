@@ -2,11 +2,12 @@
 // one or more subnets, through a simulated EC2, under a seeded workload and an autoscaler.
 //
 // Model (virtual time; everything runs on one `manual_clock` moved by the event loop):
-//  - Events sit in a priority queue ordered by (time, kind, sequence): workload events
-//    (sim/workload.hpp), node readiness, each node's warm-pool tick (every `warm_interval`:
-//    pending pods are placed on the node, then `plan()` and its actions go to `sim::ec2`),
-//    autoscaler scans, samples. EC2 completions (`ec2::next_completion`) interleave: the
-//    outcomes are applied to their nodes' pools, which then take pending pods at once.
+//  - Events sit in a priority queue ordered by (time, kind, sequence): node readiness, each
+//    node's warm-pool tick (every `warm_interval`: pending pods are placed on the node, then
+//    `plan()` and its actions go to `sim::ec2`), autoscaler scans, samples. Two streams
+//    interleave in time order, first at equal times: EC2 completions (`ec2::next_completion`;
+//    the outcomes are applied to their nodes' pools, which then take pending pods at once),
+//    then the workload's pod events (sim/workload.hpp).
 //  - A pod is placed on the lowest-numbered ready node that is below its pod capacity
 //    (kubelet max pods minus the 2 host-network pods) and whose pool has a free address
 //    (first fit: nodes fill up and empty nodes can go); its address comes from that pool.
@@ -43,6 +44,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -173,7 +175,6 @@ public:
         }
         c.push(sim_time::zero(), event_kind::autoscale);
         c.push(sim_time::zero(), event_kind::sample);
-        c.schedule_workload();
         return c;
     }
 
@@ -189,18 +190,24 @@ public:
     [[nodiscard]] result<void> run_until(sim_time until) {
         until = std::min(until, cfg_.duration);
         for (;;) {
+            // Three sources in time order: EC2 completions, then the workload, then the queue
+            // (at equal times; the workload stream is read directly, not queued: one pod event
+            // costs no heap operation).
             const sim_time te = events_.empty() ? workload::never : events_.top().at;
+            const sim_time tw = workload_.peek();
             const auto tc = ec2_->next_completion();
-            const sim_time t = tc ? std::min(te, *tc) : te;
-            if (t > until) break;
+            const sim_time t = std::min({te, tw, tc ? *tc : workload::never});
+            if (t > until || t == workload::never) break;
             advance_to(t);
-            if (tc && *tc <= te) {
+            if (tc && *tc == t) {
                 if (auto ok = complete_calls(t); !ok) return ok;
-                continue;
+            } else if (tw == t) {
+                on_workload();
+            } else {
+                const event e = events_.top();
+                events_.pop();
+                handle(e);
             }
-            const event e = events_.top();
-            events_.pop();
-            handle(e);
         }
         advance_to(until);
         return success();
@@ -208,6 +215,7 @@ public:
 
     /// Virtual time reached. O(1).
     [[nodiscard]] sim_time now() const noexcept { return now_; }
+    /// The configuration, with each group's defaults filled in (subnets, max pods). O(1).
     [[nodiscard]] const cluster_config& configuration() const noexcept { return cfg_; }
     /// Every sample so far, in time order. O(1).
     [[nodiscard]] const std::vector<sample>& samples() const noexcept { return samples_; }
@@ -232,8 +240,9 @@ public:
     }
     /// The simulated EC2 (subnets, call log, error counts). O(1).
     [[nodiscard]] const ec2& cloud() const noexcept { return *ec2_; }
-    /// Pods running now / pending now. O(1).
+    /// Pods running now. O(1).
     [[nodiscard]] std::uint64_t pods_running() const noexcept { return running_; }
+    /// Pods pending now (waiting for a node or an address). O(1).
     [[nodiscard]] std::uint64_t pods_pending() const noexcept { return pending_count_; }
     /// Ready nodes now. O(1).
     [[nodiscard]] unsigned ready_nodes() const noexcept { return ready_; }
@@ -258,12 +267,12 @@ public:
     static constexpr std::size_t max_nodes = 65536;
 
 private:
-    enum class event_kind : std::uint8_t { workload, node_ready, node_tick, autoscale, sample };
+    enum class event_kind : std::uint8_t { node_ready, node_tick, autoscale, sample };
     enum class node_state : std::uint8_t { booting, ready, removed };
 
     struct event {
         sim_time at{};
-        event_kind kind = event_kind::workload;
+        event_kind kind = event_kind::node_tick;
         std::uint64_t seq = 0;
         std::uint32_t node = 0;
         friend bool operator>(const event& a, const event& b) noexcept {
@@ -310,11 +319,6 @@ private:
 
     void push(sim_time at, event_kind kind, std::uint32_t n = 0) { events_.push(event{at, kind, seq_++, n}); }
 
-    void schedule_workload() {
-        const sim_time t = workload_.peek();
-        if (t != workload::never) push(t, event_kind::workload);
-    }
-
     void advance_to(sim_time t) {
         if (t <= now_) return;
         pending_ns_ += static_cast<double>(pending_count_) * static_cast<double>((t - now_).count());
@@ -324,7 +328,6 @@ private:
 
     void handle(const event& e) {
         switch (e.kind) {
-        case event_kind::workload: on_workload(); break;
         case event_kind::node_ready: make_ready(e.node); break;
         case event_kind::node_tick: on_tick(e.node); break;
         case event_kind::autoscale: on_autoscale(); break;
@@ -344,7 +347,7 @@ private:
             slot = static_cast<std::uint32_t>(pods_.size());
             pods_.emplace_back();
         }
-        if (deployment >= members_.size()) members_.resize(deployment + 1);
+        if (deployment >= members_.size()) members_.resize(deployment + 1);  // [0] stays empty
         pod& p = pods_[slot];
         ++p.gen;
         p.alive = true;
@@ -352,8 +355,10 @@ private:
         p.deployment = deployment;
         p.pos_existing = static_cast<std::uint32_t>(existing_.size());
         existing_.push_back(slot);
-        p.pos_member = static_cast<std::uint32_t>(members_[deployment].size());
-        members_[deployment].push_back(slot);
+        if (deployment != 0) {  // the base deployment never scales down: no member list
+            p.pos_member = static_cast<std::uint32_t>(members_[deployment].size());
+            members_[deployment].push_back(slot);
+        }
         if (!place(slot)) {
             pending_.push_back(pod_ref{slot, p.gen});
             ++pending_count_;
@@ -371,7 +376,7 @@ private:
             (void)slot;
         };
         unlink(existing_, p.pos_existing, true);
-        unlink(members_[p.deployment], p.pos_member, false);
+        if (p.deployment != 0) unlink(members_[p.deployment], p.pos_member, false);
         p.alive = false;
         free_slots_.push_back(slot);
         if (p.node == no_node) {
@@ -458,7 +463,6 @@ private:
                 while (!members_[w.deployment].empty()) delete_pod(members_[w.deployment].back());
             break;
         }
-        schedule_workload();
     }
 
     // --- nodes ---------------------------------------------------------------------------

@@ -79,7 +79,8 @@ public:
 
     /// O(1), no errors (a negative or NaN churn rate counts as 0; burst_hold is clamped to
     /// 0 .. burst_every so bursts never overlap).
-    explicit workload(const workload_config& c) noexcept : config_(c), rng_(c.seed ^ 0x776f726b6c6f6164u) {
+    explicit workload(const workload_config& c) noexcept
+        : config_(c), rng_(c.seed ^ 0x776f726b6c6f6164u), picks_(c.seed ^ 0x7069636b73u) {
         if (!(config_.churn_per_second > 0)) config_.churn_per_second = 0;
         next_churn_ = config_.churn_per_second > 0 ? rng_.exponential(config_.churn_per_second) : never;
         next_burst_ = config_.burst_pods > 0 && config_.burst_every > sim_time::zero() ? config_.burst_every : never;
@@ -112,8 +113,10 @@ public:
         return {at, workload_event_kind::scale_up, bursts_, config_.burst_pods};
     }
 
-    /// The generator's random numbers (the cluster picks the pod a `replace` deletes). O(1).
-    rng& random() noexcept { return rng_; }
+    /// Random numbers for the consumer (the cluster picks the pod a `replace` deletes), apart
+    /// from the event times' own: drawing from it never moves an event. O(1).
+    rng& random() noexcept { return picks_; }
+    /// The configuration in force (churn and burst hold clamped). O(1).
     [[nodiscard]] const workload_config& settings() const noexcept { return config_; }
 
 private:
@@ -131,6 +134,7 @@ private:
 
     workload_config config_;
     rng rng_;
+    rng picks_;
     std::uint64_t ramped_ = 0;
     sim_time next_churn_ = never;
     sim_time next_burst_ = never;
