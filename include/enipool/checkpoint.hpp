@@ -44,6 +44,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -65,6 +66,32 @@ inline constexpr std::string_view checkpoint_format = "enipool/1";
 inline constexpr std::string_view vpc_cni_format = "vpc-cni-ipam/1";
 /// Deepest JSON nesting a checkpoint reader accepts (the format needs 4).
 inline constexpr unsigned checkpoint_max_depth = 32;
+
+/// A pod of a checkpoint that `adopt_checkpoint` could not place in the caller's ENIs.
+template <class Key, class Metadata>
+struct checkpoint_pod {
+    Key key{};
+    Metadata metadata{};
+    ipv4_address address;
+    std::int64_t allocation_timestamp = 0;  ///< unix ns
+    error reason;                           ///< address_not_in_pool or eni_excluded
+};
+
+/// A cooling address of a checkpoint that `adopt_checkpoint` could not place (only those
+/// whose cooldown has not ended).
+struct checkpoint_cooling {
+    ipv4_address address;
+    std::int64_t released_at = 0;  ///< unix ns
+    error reason;
+};
+
+/// What `adopt_checkpoint` did.
+template <class Pool>
+struct checkpoint_adoption {
+    std::size_t adopted = 0;  ///< pods now held in the pool
+    std::vector<checkpoint_pod<typename Pool::key_type, typename Pool::metadata_type>> unmatched;
+    std::vector<checkpoint_cooling> unmatched_cooling;
+};
 
 namespace detail {
 
@@ -312,6 +339,16 @@ void write_key(json& entry, const Key& key, const Metadata& metadata) {
     }
 }
 
+// The document's keyType, when present, must be the pool's; errc::checkpoint_version otherwise.
+template <class Pool>
+[[nodiscard]] result<void> check_key_type(const json& doc) {
+    const auto expected = key_type_name<typename Pool::key_type>();
+    const json* kt = member(doc, "keyType");
+    if (kt == nullptr || (kt->is_string() && kt->get_ref<const std::string&>() == expected)) return success();
+    return error(errc::checkpoint_version, fmt::format("keyType: the file holds {} keys, the pool uses \"{}\" keys",
+                                                       kt->dump().substr(0, 80), expected));
+}
+
 // Every ENI is vacant, no pod, nothing cooling or in flight.
 template <class Pool>
 [[nodiscard]] bool pool_is_empty(const Pool& pool) noexcept {
@@ -401,9 +438,16 @@ template <class Pool>
     }
 }
 
+// Adoption (`adoption` not null): addresses outside the pool's CIDRs are collected there and
+// the entries' `eni` members are not compared (the caller's ENIs are authoritative).
+[[nodiscard]] inline bool outside_pool(const error& e) noexcept {
+    return e.code() == errc::address_not_in_pool || e.code() == errc::eni_excluded;
+}
+
 template <class Pool>
 [[nodiscard]] result<void> restore_allocations(Pool& pool, const json& doc, std::int64_t wall_now, timestamp pool_now,
-                                               boost::unordered_flat_set<std::uint32_t>& seen) {
+                                               boost::unordered_flat_set<std::uint32_t>& seen,
+                                               checkpoint_adoption<Pool>* adoption = nullptr) {
     using key_type = typename Pool::key_type;
     auto list = array_member(doc, "allocations", "", false);
     if (!list) return list.error();
@@ -425,7 +469,15 @@ template <class Pool>
         if (!seen.insert(address->to_uint()).second)
             return ckpt_invalid(at_path(path, "ipv4"), fmt::format("{} appears twice", *address));
         auto r = pool.assign_specific(key->first, *address, key->second, *t);
+        if (!r && adoption != nullptr && outside_pool(r.error())) {
+            adoption->unmatched.push_back({key->first, key->second, *address, *at, r.error()});
+            continue;
+        }
         if (!r) return ckpt_invalid(at_path(path, "ipv4"), refusal(*address, r.error()));
+        if (adoption != nullptr) {
+            ++adoption->adopted;
+            continue;
+        }
         if (auto ok = check_entry_eni(pool, j, path, pool.find(key->first)->eni); !ok) return ok;
     }
     return success();
@@ -433,13 +485,15 @@ template <class Pool>
 
 template <class Pool>
 [[nodiscard]] result<void> restore_cooling_list(Pool& pool, const json& doc, std::int64_t wall_now, timestamp pool_now,
-                                                boost::unordered_flat_set<std::uint32_t>& seen) {
+                                                boost::unordered_flat_set<std::uint32_t>& seen,
+                                                checkpoint_adoption<Pool>* adoption = nullptr) {
     auto list = array_member(doc, "cooling", "", false);
     if (!list) return list.error();
     struct entry {
         ipv4_address address;
         timestamp released_at;
         std::size_t index;
+        std::int64_t wall_released;
     };
     std::vector<entry> entries;
     entries.reserve((*list)->size());
@@ -455,7 +509,7 @@ template <class Pool>
         if (!t) return ckpt_invalid(at_path(path, "releasedAt"), "cannot be expressed on the pool's clock");
         if (!seen.insert(address->to_uint()).second)
             return ckpt_invalid(at_path(path, "ipv4"), fmt::format("{} appears twice (held or cooling)", *address));
-        entries.push_back({*address, std::min(*t, pool_now), i});
+        entries.push_back({*address, std::min(*t, pool_now), i, *at});
     }
     // Oldest first, so each insertion lands at the back of the pool's FIFO: O(n log n).
     std::stable_sort(entries.begin(), entries.end(),
@@ -466,8 +520,13 @@ template <class Pool>
         // Validated even when its cooldown has ended (a stale entry on no slot is still a
         // wrong file); an ended one leaves the FIFO at the pool's next drain.
         auto r = pool.restore_cooling(e.address, e.released_at);
+        if (!r && adoption != nullptr && outside_pool(r.error())) {
+            if (e.released_at + cooldown > pool_now)
+                adoption->unmatched_cooling.push_back({e.address, e.wall_released, r.error()});
+            continue;
+        }
         if (!r) return ckpt_invalid(at_path(path, "ipv4"), refusal(e.address, r.error()));
-        if (cooldown == std::chrono::nanoseconds::zero()) continue;  // nothing was queued
+        if (cooldown == std::chrono::nanoseconds::zero() || adoption != nullptr) continue;
         // Inserted oldest first, so the entry is at (or next to) the back: O(1) here.
         for (std::size_t c = pool.cooling().size(); c-- > 0;)
             if (pool.cooling()[c].address == e.address) {
@@ -570,17 +629,12 @@ template <class Pool>
 /// range or of the wrong type, a CIDR misaligned / outside its subnet / overlapping, an
 /// address on no slot of the checkpoint's ENIs, an address or a key twice, more pods than
 /// max pods, the target pool not empty). Throws only std::bad_alloc.
-template <class Pool>
-[[nodiscard]] result<void> restore_checkpoint(Pool& pool, const nlohmann::json& doc,
+template <class Pool, class Json>
+    requires std::same_as<Json, nlohmann::json>  // so that a std::string argument means text
+[[nodiscard]] result<void> restore_checkpoint(Pool& pool, const Json& doc,
                                               wall_clock::time_point wall_now = wall_clock::now()) {
     if (auto ok = detail::check_format(doc, checkpoint_format, "checkpoint"); !ok) return ok;
-    if (const nlohmann::json* kt = detail::member(doc, "keyType")) {
-        const auto expected = detail::key_type_name<typename Pool::key_type>();
-        if (!kt->is_string() || kt->get_ref<const std::string&>() != expected)
-            return error(errc::checkpoint_version,
-                         fmt::format("keyType: the file holds {} keys, the pool uses \"{}\" keys",
-                                     kt->dump().substr(0, 80), expected));
-    }
+    if (auto ok = detail::check_key_type<Pool>(doc); !ok) return ok;
     if (auto saved = detail::wall_member(doc, "savedAt", "", 0); !saved) return saved.error();
     if (!detail::pool_is_empty(pool))
         return error(errc::checkpoint_invalid, "the pool to restore into already holds ENIs, pods or actions; "
@@ -629,6 +683,32 @@ template <class Pool>
     if (auto ok = restore_checkpoint(pool, std::string_view(*text), wall_now); !ok)
         return error(ok.error().code(), fmt::format("{}: {}", path, ok.error().detail()));
     return success();
+}
+
+/// Adopts the pods and cooling addresses of an `enipool/1` checkpoint into a pool whose
+/// ENIs come from elsewhere (a CNI config, EC2 at start-up); the file's `enis` are ignored.
+/// What lies outside the pool's CIDRs (capacity removed meanwhile) is returned in
+/// `unmatched` / `unmatched_cooling` with the reason, never dropped; cooling entries whose
+/// period has ended are dropped. All-or-nothing: on error the pool is as it was (the pool
+/// is copied: O(pool) + O(n log n)).
+/// Errors: `checkpoint_version`, `checkpoint_invalid` (malformed entries, an address or key
+/// twice, an address the pool holds for another pod or cools).
+template <class Pool>
+[[nodiscard]] result<checkpoint_adoption<Pool>> adopt_checkpoint(Pool& pool, std::string_view text,
+                                                                 wall_clock::time_point wall_now = wall_clock::now()) {
+    auto doc = detail::parse_checkpoint_json(text, "checkpoint");
+    if (!doc) return doc.error();
+    if (auto ok = detail::check_format(*doc, checkpoint_format, "checkpoint"); !ok) return ok.error();
+    if (auto ok = detail::check_key_type<Pool>(*doc); !ok) return ok.error();
+    Pool work = pool;
+    const std::int64_t wall = detail::unix_ns(wall_now);
+    const timestamp pool_now = work.now();
+    boost::unordered_flat_set<std::uint32_t> seen;
+    checkpoint_adoption<Pool> out;
+    if (auto ok = detail::restore_allocations(work, *doc, wall, pool_now, seen, &out); !ok) return ok.error();
+    if (auto ok = detail::restore_cooling_list(work, *doc, wall, pool_now, seen, &out); !ok) return ok.error();
+    pool = std::move(work);
+    return out;
 }
 
 // --- VPC CNI import -------------------------------------------------------------------

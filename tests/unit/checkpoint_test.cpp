@@ -313,6 +313,11 @@ TEST_CASE("checkpoint files: save and restore through a path", "[checkpoint]") {
     auto q = empty_pool<cni_pool>(clk);
     REQUIRE(enipool::restore_checkpoint_file(q, path, wall()).has_value());
     CHECK(snapshot<cni_pool>(q) == snapshot<cni_pool>(p));
+    // The text in a std::string (not a JSON document) restores the same.
+    const std::string text = enipool::read_file(path).value();
+    auto from_text = empty_pool<cni_pool>(clk);
+    REQUIRE(enipool::restore_checkpoint(from_text, text, wall()).has_value());
+    CHECK(snapshot<cni_pool>(from_text) == snapshot<cni_pool>(p));
     auto missing = empty_pool<cni_pool>(clk);
     const auto r = enipool::restore_checkpoint_file(missing, dir + "/nothing.json", wall());
     CHECK(r.error().code() == errc::io_error);
@@ -402,4 +407,49 @@ TEST_CASE("a save that fails at any step leaves the previous checkpoint intact a
         CHECK(snapshot<cni_pool>(r) == snapshot<cni_pool>(p));
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("adopt_checkpoint: the caller's ENIs, the file's pods; what lies outside is returned", "[checkpoint]") {
+    manual_clock clk;
+    // The configured capacity lost eni-b's 100.64.2.0/28 since the file was written.
+    auto p = empty_pool<cni_pool>(clk);
+    REQUIRE(p.add_eni(test_enis()[0]).has_value());
+    const auto r = enipool::adopt_checkpoint(p, corpus_file("checkpoint_restore", "valid_cni.json"), wall());
+    REQUIRE(r.has_value());
+    REQUIRE(p.check().has_value());
+    // valid_cni.json: c1 on 100.64.1.0 (eni-a) is adopted; c2 on 100.64.2.5 is outside;
+    // 100.64.1.1 cools 20 s more; 100.64.0.11's cooldown ended (not returned, not cooling).
+    CHECK(r->adopted == 1);
+    REQUIRE(r->unmatched.size() == 1);
+    CHECK(r->unmatched[0].key == cni("c2"));
+    CHECK(r->unmatched[0].address == addr("100.64.2.5"));
+    CHECK(r->unmatched[0].metadata == enipool::pod_metadata{"kube-system", "dns"});
+    CHECK(r->unmatched[0].allocation_timestamp == wall_ns - 100'000'000'000LL);
+    CHECK(r->unmatched[0].reason.code() == errc::address_not_in_pool);
+    CHECK(r->unmatched_cooling.empty());
+    const snapshot<cni_pool> s(p);
+    REQUIRE(s.cooling.size() == 1);
+    CHECK(s.cooling[0].address == addr("100.64.1.1"));
+    CHECK(s.cooling[0].remaining == 20s);
+    CHECK(p.find(cni("c1"))->assigned_at == p.now() - 10s);
+
+    SECTION("a cooling address outside the pool is returned while it still cools") {
+        auto q = empty_pool<cni_pool>(clk);
+        REQUIRE(q.add_eni(test_enis()[1]).has_value());  // only eni-b: 100.64.1.1 is outside
+        const auto a = enipool::adopt_checkpoint(q, corpus_file("checkpoint_restore", "valid_cni.json"), wall());
+        REQUIRE(a.has_value());
+        CHECK(a->adopted == 1);  // c2
+        REQUIRE(a->unmatched_cooling.size() == 1);
+        CHECK(a->unmatched_cooling[0].address == addr("100.64.1.1"));
+        CHECK(a->unmatched_cooling[0].released_at == wall_ns - 10'000'000'000LL);
+    }
+    SECTION("a conflict with the pool refuses everything") {
+        auto q = test_pool<cni_pool>(clk);
+        REQUIRE(q.assign_specific(cni("someone"), addr("100.64.2.5")).has_value());
+        const snapshot<cni_pool> before(q);
+        const auto a = enipool::adopt_checkpoint(q, corpus_file("checkpoint_restore", "valid_cni.json"), wall());
+        REQUIRE_FALSE(a.has_value());
+        CHECK_THAT(a.error().detail(), Catch::Contains("allocations[1].ipv4: 100.64.2.5 appears twice"));
+        CHECK(snapshot<cni_pool>(q) == before);
+    }
 }
