@@ -205,10 +205,11 @@ public:
         const timestamp t = now();
         drain(t);
         const bool can_take = !enis_with_free_.empty() || (cfg_.reclaim_cooling_when_exhausted && !cooling_.empty());
-        if (!can_take || (max_pods_ != 0 && allocations_.size() >= max_pods_)) {
+        const bool at_max = max_pods_ != 0 && allocations_.size() >= max_pods_;
+        if (!can_take || at_max) {
             // Failure unless the key already holds an address: one lookup, nothing inserted.
             if (auto it = allocations_.find(key); it != allocations_.end()) return it->second.address;
-            return can_take ? errc::max_pods_reached : errc::no_available_addresses;
+            return at_max ? errc::max_pods_reached : errc::no_available_addresses;
         }
         // One lookup: insert, or find the key's existing address (idempotent).
         const auto [it, inserted] = allocations_.try_emplace(key);
