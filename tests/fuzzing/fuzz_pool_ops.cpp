@@ -89,7 +89,7 @@ void run(reader& in) {
     auto created = pool_type::create(cfg, clk);
     if (!created) fail("cannot build the pool", created.error().message());
     pool_type& p = *created;
-    const auto& primary = ec2.node(*node).enis.front();
+    const enipool::sim::eni_record primary = ec2.node(*node).enis.front();  // a copy: ec2's list grows
     if (!p.add_eni(enipool::eni_spec{primary.id, 0, 0, cidr, primary.primary_ip, {}, {}}))
         fail("cannot add the primary ENI");
 
