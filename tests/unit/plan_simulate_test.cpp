@@ -4,9 +4,14 @@
 // figures worked out by hand for an empty /24.
 #include "run_process.hpp"
 
+#include <fstream>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -70,6 +75,7 @@ TEST_CASE("simulate: same seed and flags, byte-identical CSV; a summary row per 
     REQUIRE(ra.status == 0);
     REQUIRE(rb.status == 0);
     CHECK(ra.out == rb.out);
+    CHECK(ra.err.empty());  // stderr is no terminal: no progress bar
     const std::string csv_a = enipool_test::slurp_file(a);
     CHECK(csv_a == enipool_test::slurp_file(b));
     // 3 policies x (3 min / 10 s + 1) samples + the header
@@ -119,4 +125,31 @@ TEST_CASE("subnet: an empty /24 under secondary-only, counted by hand", "[plan][
     CHECK(r.out.find("before the first InsufficientCidrBlocks: never") != std::string::npos);
     CHECK(r.out.find("nodes     9   pods     225") != std::string::npos);
     CHECK(r.out.find("nodes    10   pods     225") != std::string::npos);
+}
+
+TEST_CASE("simulate: a progress bar on stderr when it is a terminal and the run takes over a second",
+          "[plan][simulate][tty]") {
+    // script(1) gives the program a terminal; its typescript records what was drawn there.
+    if (!std::ifstream("/usr/bin/script").good()) {
+        WARN("no /usr/bin/script: progress bar not checked");
+        return;
+    }
+    const std::string typescript = ENIPOOL_BIN_DIR "/plan_simulate_typescript", out = ENIPOOL_BIN_DIR "/plan_simulate_tty.out";
+    const std::string command = std::string(ENIPOOL_BIN_DIR "/enipool-plan") +
+                                " simulate --subnet 100.64.0.0/16 --pods 20000 --max-nodes 300 --churn 200"
+                                " --duration 4h --policy prefix-first > " + out;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = enipool_test::run_process("/usr/bin/script", {"-qc", command, typescript}, ENIPOOL_BIN_DIR);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    REQUIRE(r.status == 0);
+    const std::string drawn = enipool_test::slurp_file(typescript);
+    // the summary went to the file, not to the terminal
+    CHECK(enipool_test::slurp_file(out).rfind("policy", 0) == 0);
+    CHECK(drawn.find("peak running") == std::string::npos);
+    if (seconds > 1.5) {  // a fast machine may finish within the second: then no bar is right
+        CHECK(drawn.find("\rprefix-first    [") != std::string::npos);
+        CHECK(drawn.find("%") != std::string::npos);
+    }
+    std::remove(typescript.c_str());
+    std::remove(out.c_str());
 }
