@@ -33,6 +33,7 @@ struct simulate_args {
     std::string duration = "30m";
     std::string sample = "10s";
     std::string cooldown = "30s";
+    double throttle_rate = 0.0;
     std::string format = "table";
     std::string csv;
     std::string svg;
@@ -170,6 +171,7 @@ int run_simulate(const simulate_args& args) {
     base.workload.burst_hold = parse_duration("--burst-hold", args.burst_hold);
     base.workload.seed = args.scenario.seed;
     base.ec2.seed = args.scenario.seed;
+    for (auto& call : base.ec2.calls) call.throttle_rate = args.throttle_rate;
     base.autoscaler.max_nodes = args.max_nodes;
     base.autoscaler.min_nodes = std::min(1u, args.max_nodes);
     const auto cooldown = parse_duration("--cooldown", args.cooldown);
@@ -250,6 +252,11 @@ runner add_simulate_command(CLI::App& parent) {
     cmd->add_option("--duration", args->duration, "Virtual time simulated (90s, 30m, 1h...)")->capture_default_str();
     cmd->add_option("--sample", args->sample, "Sample interval of the time series")->capture_default_str();
     cmd->add_option("--cooldown", args->cooldown, "IP_COOLDOWN_PERIOD: a released address is reused after")
+        ->capture_default_str();
+    cmd->add_option("--throttle-rate", args->throttle_rate,
+                    "Share of EC2 calls refused with RequestLimitExceeded (throttling); the pools back off and "
+                    "retry")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     cmd->add_option("--format", args->format, "Summary format: table | csv | json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
