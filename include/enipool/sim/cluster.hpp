@@ -14,8 +14,8 @@
 //    Otherwise it waits, pending, in FIFO order.
 //  - The autoscaler (sim/autoscaler.hpp) launches nodes (EC2 gives each a primary ENI on the
 //    subnet of its group with the most free addresses) and removes nodes empty for long
-//    enough while no pod is pending (termination gives all their addresses back to the
-//    subnet; EC2's record of the node is left as it was and never used again).
+//    enough while no pod is pending (`ec2::terminate_node`: the ENIs are deleted and their
+//    addresses go back to the subnet).
 //
 // Policies are template parameters of the pool; a node group's run-time choice maps to
 // `any_pool`, a std::variant of the three pool types (prefix_first, prefix_only,
@@ -368,12 +368,12 @@ private:
     void delete_pod(std::uint32_t slot) {
         ++summary_.pod_events;
         pod& p = pods_[slot];
-        const auto unlink = [this, slot](std::vector<std::uint32_t>& v, std::uint32_t pos, bool existing) {
+        // swap-remove from a list, keeping the moved pod's position in that list
+        const auto unlink = [this](std::vector<std::uint32_t>& v, std::uint32_t pos, bool existing) {
             const std::uint32_t last = v.back();
             v[pos] = last;
             (existing ? pods_[last].pos_existing : pods_[last].pos_member) = pos;
             v.pop_back();
-            (void)slot;
         };
         unlink(existing_, p.pos_existing, true);
         if (p.deployment != 0) unlink(members_[p.deployment], p.pos_member, false);
@@ -551,11 +551,7 @@ private:
     void terminate(std::uint32_t n) {
         node& x = nodes_[n];
         fallbacks_removed_ += fallbacks_of(x);
-        for (const eni_record& e : ec2_->node(x.ec2_id).enis) {
-            subnet& s = ec2_->subnet_at(e.subnet_index);
-            for (const ipv4_prefix& c : e.cidrs) (void)s.release(c);
-            (void)s.release(e.primary_ip);
-        }
+        (void)ec2_->terminate_node(x.ec2_id);  // a live node: cannot fail
         x.state = node_state::removed;
         x.pool.reset();
         open_->reset(n);
