@@ -192,6 +192,68 @@ public:
         return lane_state::assigned;
     }
 
+    /// The lane operations, for `change<Op>`: free -> assigned (take), assigned -> cooling
+    /// (cool), cooling -> assigned (take_cooling), cooling -> free (unfreeze), assigned ->
+    /// free (give_back).
+    enum class lane_op : std::uint8_t { take, cool, take_cooling, unfreeze, give_back };
+
+    /// What one lane operation changed, for the node pool's counters (so that it does not
+    /// recompute them from before / after values).
+    struct lane_change {
+        bool prefix = false;       ///< the lane's slot is a /28 (else a secondary IP)
+        int wholly_free = 0;       ///< how the slot's wholly-free state moved (-1, 0, +1)
+        unsigned old_free = 0;     ///< the slot's free lanes before
+        unsigned new_free = 0;     ///< and after
+        std::uint64_t eni_free = 0;  ///< the ENI's free lanes after
+    };
+
+    /// Free-lane and cooling-lane deltas of each operation.
+    template <lane_op Op>
+    static constexpr int free_delta = Op == lane_op::take ? -1 : (Op == lane_op::unfreeze || Op == lane_op::give_back) ? 1 : 0;
+    template <lane_op Op>
+    static constexpr int cooling_delta = Op == lane_op::cool ? 1 : (Op == lane_op::take_cooling || Op == lane_op::unfreeze) ? -1 : 0;
+
+    /// Runs lane operation `Op` on `lane` (its slot in service, the lane in the state `Op`
+    /// starts from; asserted when ENIPOOL_ASSERTIONS is on), at time `now` (when a slot
+    /// becomes wholly free). O(1): one or two bitset updates, counters by compile-time deltas;
+    /// the wholly-free test needs no slot flags since a served lane's slot is never leaving.
+    template <lane_op Op>
+    ENIPOOL_HOT_INLINE lane_change change(unsigned lane, timestamp now) noexcept {
+        constexpr int df = free_delta<Op>, dc = cooling_delta<Op>;
+        assert_state(lane, Op == lane_op::take ? lane_state::free
+                           : (Op == lane_op::cool || Op == lane_op::give_back) ? lane_state::assigned
+                                                                                : lane_state::cooling);
+        if constexpr (dc > 0) cooling_.set(lane);
+        if constexpr (dc < 0) cooling_.reset(lane);
+        if constexpr (df > 0) free_.set(lane);
+        if constexpr (df < 0) free_.reset(lane);
+        slot& sl = slots_[lane / lanes_per_slot];
+        lane_change c;
+        c.prefix = sl.kind == slot_kind::prefix;
+        c.old_free = sl.free;
+        c.new_free = static_cast<unsigned>(static_cast<int>(sl.free) + df);
+        if constexpr (df != 0) sl.free = static_cast<std::uint8_t>(c.new_free);
+        if constexpr (dc != 0) sl.cooling = static_cast<std::uint8_t>(sl.cooling + dc);
+        lane_counts& k = c.prefix ? stats_.prefix_lanes : stats_.secondary_lanes;
+        if constexpr (df != 0) k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + df);
+        if constexpr (dc != 0) k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dc);
+        unsigned& w = c.prefix ? stats_.wholly_free_prefixes : stats_.wholly_free_secondaries;
+        if constexpr (df < 0) {
+            if (c.old_free == sl.lane_count) {  // was wholly free, no longer
+                --w;
+                c.wholly_free = -1;
+            }
+        } else if constexpr (df > 0) {
+            if (c.new_free == sl.lane_count) {  // the last lane came back
+                ++w;
+                sl.free_since = now;
+                c.wholly_free = +1;
+            }
+        }
+        c.eni_free = free_.count();
+        return c;
+    }
+
     // Each lane operation returns how the slot's wholly-free state moved (-1, 0, +1).
 
     /// free -> assigned. O(1).

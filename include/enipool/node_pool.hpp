@@ -27,13 +27,17 @@
 #include <enipool/pool_view.hpp>
 
 #include <boost/circular_buffer.hpp>
+#include <boost/unordered/hash_traits.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -105,6 +109,49 @@ struct apply_options<Base, First, Rest...> {
     using type = typename apply_options<typename First::template apply<Base>, Rest...>::type;
 };
 
+// The pod index: a hash set of 8-byte entries {position in the pod slab, 32 bits of the
+// key's hash}, so that probing stays in a small, cache-resident table and compares stored
+// hashes; the key itself (in the slab) is compared only when the hashes agree. Lookups by
+// key go through `pod_probe` (heterogeneous lookup), which carries the slab.
+struct pod_slot {
+    std::uint32_t index = 0;
+    std::uint32_t hash = 0;
+};
+
+template <class Entry, class Key>
+struct pod_probe {
+    const Key* key;
+    std::uint32_t hash;
+    const Entry* slab;
+};
+
+// The stored 32 bits are already mixed (pod key hashes avalanche or are mixed by the pool):
+// repeated into both halves they serve the table's high-bit position and low-bit tag
+// directly, without a further mixing step.
+struct pod_slot_hash {
+    using is_transparent = void;
+    using is_avalanching = void;
+    static std::size_t spread(std::uint32_t h) noexcept { return (std::size_t{h} << 32) | h; }
+    std::size_t operator()(const pod_slot& s) const noexcept { return spread(s.hash); }
+    template <class Entry, class Key>
+    std::size_t operator()(const pod_probe<Entry, Key>& p) const noexcept { return spread(p.hash); }
+};
+
+// Two slots are equal when they are the same slab position: the pool never inserts a key
+// that the index already holds, so positions identify keys.
+struct pod_slot_equal {
+    using is_transparent = void;
+    bool operator()(const pod_slot& a, const pod_slot& b) const noexcept { return a.index == b.index; }
+    template <class Entry, class Key>
+    bool operator()(const pod_probe<Entry, Key>& p, const pod_slot& s) const noexcept {
+        return s.hash == p.hash && p.slab[s.index].first == *p.key;
+    }
+    template <class Entry, class Key>
+    bool operator()(const pod_slot& s, const pod_probe<Entry, Key>& p) const noexcept { return (*this)(p, s); }
+};
+
+using pod_index = boost::unordered_flat_set<pod_slot, pod_slot_hash, pod_slot_equal>;
+
 } // namespace detail
 
 /// Everything an ENI that already exists brings (agent restart, CNI config): `add_eni`.
@@ -167,7 +214,7 @@ public:
         std::uint8_t eni = 0;       ///< index into enis()
         std::uint16_t lane = 0;
         timestamp assigned_at{};
-        metadata_type metadata{};
+        [[no_unique_address]] metadata_type metadata{};
     };
 
     /// A released address in cooldown.
@@ -178,7 +225,50 @@ public:
         timestamp released_at{};
     };
 
-    using allocation_map = boost::unordered_flat_map<key_type, allocation, hasher>;
+    /// Every pod, key -> allocation: a forward range of `const std::pair<key_type,
+    /// allocation>&` (unordered) with size() and empty(). Valid until the pool changes.
+    class allocation_map {
+    public:
+        using value_type = std::pair<key_type, allocation>;
+        class const_iterator {
+        public:
+            using iterator_category = std::forward_iterator_tag;
+            using value_type = std::pair<key_type, allocation>;
+            using difference_type = std::ptrdiff_t;
+            using pointer = const value_type*;
+            using reference = const value_type&;
+            const_iterator() = default;
+            reference operator*() const noexcept { return slab_[it_->index]; }
+            pointer operator->() const noexcept { return &slab_[it_->index]; }
+            const_iterator& operator++() noexcept {
+                ++it_;
+                return *this;
+            }
+            const_iterator operator++(int) noexcept {
+                const_iterator old = *this;
+                ++it_;
+                return old;
+            }
+            friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept { return a.it_ == b.it_; }
+
+        private:
+            friend class allocation_map;
+            const_iterator(detail::pod_index::const_iterator it, const value_type* slab) : it_(it), slab_(slab) {}
+            detail::pod_index::const_iterator it_{};
+            const value_type* slab_ = nullptr;
+        };
+        using iterator = const_iterator;
+        [[nodiscard]] const_iterator begin() const noexcept { return {index_->begin(), slab_->data()}; }
+        [[nodiscard]] const_iterator end() const noexcept { return {index_->end(), slab_->data()}; }
+        [[nodiscard]] std::size_t size() const noexcept { return index_->size(); }
+        [[nodiscard]] bool empty() const noexcept { return index_->empty(); }
+
+    private:
+        friend class node_pool;
+        allocation_map(const detail::pod_index* index, const std::vector<value_type>* slab) : index_(index), slab_(slab) {}
+        const detail::pod_index* index_;
+        const std::vector<value_type>* slab_;
+    };
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
@@ -204,31 +294,26 @@ public:
     [[nodiscard]] result<ipv4_address> assign(const key_type& key, const metadata_type& metadata = {}) {
         const timestamp t = now();
         drain(t);
+        const std::uint32_t h = key_hash(key);
+        if (auto it = index_.find(probe(key, h)); it != index_.end()) return slab_[it->index].second.address;
         const bool can_take = !enis_with_free_.empty() || (cfg_.reclaim_cooling_when_exhausted && !cooling_.empty());
-        const bool at_max = max_pods_ != 0 && allocations_.size() >= max_pods_;
-        if (!can_take || at_max) {
-            // Failure unless the key already holds an address: one lookup, nothing inserted.
-            if (auto it = allocations_.find(key); it != allocations_.end()) return it->second.address;
-            return at_max ? errc::max_pods_reached : errc::no_available_addresses;
-        }
-        // One lookup: insert, or find the key's existing address (idempotent).
-        const auto [it, inserted] = allocations_.try_emplace(key);
-        if (!inserted) return it->second.address;
+        const bool at_max = max_pods_ != 0 && index_.size() >= max_pods_;
+        if (!can_take || at_max) return at_max ? errc::max_pods_reached : errc::no_available_addresses;
+        allocation& a = add_pod(key, h);  // may allocate (growth): before any state changes
         unsigned e = 0, lane = 0;
         if (!enis_with_free_.empty()) {
             const auto pick = packer_.pick(enis_with_free_, enis_);
             e = pick.eni;
             lane = pick.lane;
-            change_lane(e, lane, [](eni& x, unsigned l) { return x.take(l); });
+            change_lane<eni::lane_op::take>(e, lane, t);
         } else {
             const cooling_entry oldest = cooling_.front();
             cooling_.pop_front();
             e = oldest.eni;
             lane = oldest.lane;
-            change_lane(e, lane, [](eni& x, unsigned l) { return x.take_cooling(l); });
+            change_lane<eni::lane_op::take_cooling>(e, lane, t);
         }
         const ipv4_address address = enis_[e].address_of(lane);
-        allocation& a = it->second;
         a.address = address;
         a.eni = static_cast<std::uint8_t>(e);
         a.lane = static_cast<std::uint16_t>(lane);
@@ -249,10 +334,11 @@ public:
                                                        std::optional<timestamp> assigned_at = std::nullopt) {
         const timestamp t = now();
         drain(t);
-        if (auto it = allocations_.find(key); it != allocations_.end()) {
-            if (it->second.address == address) return address;
-            return error(errc::pod_key_conflict,
-                         fmt::format("it holds {}, asked for {}", it->second.address, address));
+        const std::uint32_t h = key_hash(key);
+        if (auto it = index_.find(probe(key, h)); it != index_.end()) {
+            const ipv4_address held = slab_[it->index].second.address;
+            if (held == address) return address;
+            return error(errc::pod_key_conflict, fmt::format("it holds {}, asked for {}", held, address));
         }
         const auto where = locate(address);
         if (!where) return errc::address_not_in_pool;
@@ -265,11 +351,11 @@ public:
             return error(errc::address_in_use, "the address is cooling down");
         default: return error(errc::address_in_use, "the address's CIDR is being released");
         }
-        if (max_pods_ != 0 && allocations_.size() >= max_pods_) return errc::max_pods_reached;
+        if (max_pods_ != 0 && index_.size() >= max_pods_) return errc::max_pods_reached;
+        allocation& a = add_pod(key, h);
         change_lane(where->first, where->second, [](eni& y, unsigned l) { return y.take(l); });
-        allocations_.emplace(key, allocation{address, static_cast<std::uint8_t>(where->first),
-                                             static_cast<std::uint16_t>(where->second),
-                                             assigned_at.value_or(t), metadata});
+        a = allocation{address, static_cast<std::uint8_t>(where->first), static_cast<std::uint16_t>(where->second),
+                       assigned_at.value_or(t), metadata};
         return address;
     }
 
@@ -277,16 +363,19 @@ public:
     /// at once when the cooldown is 0). O(1), no allocation (the cooldown FIFO grows
     /// amortised). Errors: `unknown_pod` (nothing changes).
     [[nodiscard]] result<ipv4_address> release(const key_type& key) {
-        auto it = allocations_.find(key);
-        if (it == allocations_.end()) return errc::unknown_pod;
-        const ipv4_address address = it->second.address;
-        const unsigned e = it->second.eni, lane = it->second.lane;
-        allocations_.erase(it);
+        auto it = index_.find(probe(key, key_hash(key)));
+        if (it == index_.end()) return errc::unknown_pod;
+        const std::uint32_t slot = it->index;
+        const allocation& held = slab_[slot].second;
+        const ipv4_address address = held.address;
+        const unsigned e = held.eni, lane = held.lane;
+        index_.erase(it);
+        free_slots_.push_back(slot);  // never allocates: reserved as the slab grew
         const timestamp t = now();
         if (cfg_.cooldown == std::chrono::nanoseconds::zero()) {
-            change_lane(e, lane, [t](eni& x, unsigned l) { return x.give_back(l, t); });
+            change_lane<eni::lane_op::give_back>(e, lane, t);
         } else {
-            change_lane(e, lane, [](eni& x, unsigned l) { return x.cool(l); });
+            change_lane<eni::lane_op::cool>(e, lane, t);
             if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
             cooling_.push_back(cooling_entry{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane), t});
         }
@@ -295,8 +384,8 @@ public:
 
     /// The pod's allocation, or nullptr. O(1).
     [[nodiscard]] const allocation* find(const key_type& key) const noexcept {
-        auto it = allocations_.find(key);
-        return it == allocations_.end() ? nullptr : &it->second;
+        auto it = index_.find(probe(key, key_hash(key)));
+        return it == index_.end() ? nullptr : &slab_[it->index].second;
     }
 
     /// Node statistics, after draining expired cooldowns. O(1) amortised.
@@ -319,7 +408,7 @@ public:
         return std::nullopt;
     }
     /// Every pod: key -> allocation (unordered).
-    [[nodiscard]] const allocation_map& allocations() const noexcept { return allocations_; }
+    [[nodiscard]] allocation_map allocations() const noexcept { return allocation_map(&index_, &slab_); }
     /// Cooling addresses, oldest release first (expired ones are still listed until a drain).
     [[nodiscard]] const boost::circular_buffer<cooling_entry>& cooling() const noexcept { return cooling_; }
     [[nodiscard]] const config& configuration() const noexcept { return cfg_; }
@@ -374,7 +463,8 @@ public:
 
     // --- planning --------------------------------------------------------------------------
 
-    /// The pool as the policies see it (drains expired cooldowns). O(ENIs + slots).
+    /// The pool as the policies see it (drains expired cooldowns), with `last_shrink` the time
+    /// plan() last emitted a release or detach. O(ENIs + slots).
     [[nodiscard]] pool_view view() {
         const timestamp t = now();
         drain(t);
@@ -391,6 +481,7 @@ public:
         v.max_enis = usable_enis(cfg_.type, cfg_.budget);
         v.slots_per_eni = cfg_.type.slots_per_eni();
         for (const action& a : in_flight_) (is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) = true;
+        v.last_shrink = last_shrink_;
         std::vector<const eni*> ordered;
         for (const eni& x : enis_)
             if (!x.vacant()) ordered.push_back(&x);
@@ -498,6 +589,7 @@ public:
                 x.set_detaching(true);
             }
             std::visit([this](auto& x) { x.request_id = next_request_id_++; }, a);
+            if (!is_growth(a)) last_shrink_ = v.now;  // the VPC CNI's "release at most every 30 s"
             out.push_back(a);
         }
         in_flight_.insert(in_flight_.end(), out.begin(), out.end());
@@ -589,7 +681,19 @@ public:
         if (cidrs_.size() != cidr_entries) return broken("the CIDR index holds stale entries");
         if (!(sum == node_)) return broken("node counters differ from the sum over ENIs");
         std::set<std::pair<unsigned, unsigned>> lanes;
-        for (const auto& [key, a] : allocations_) {
+        if (index_.size() + free_slots_.size() != slab_.size()) return broken("the pod slab and index disagree");
+        std::vector<bool> slab_used(slab_.size(), false);
+        for (const detail::pod_slot& ps : index_) {
+            if (ps.index >= slab_.size() || slab_used[ps.index]) return broken("the pod index points twice or outside the slab");
+            slab_used[ps.index] = true;
+            if (ps.hash != key_hash(slab_[ps.index].first)) return broken("a pod's stored hash differs from its key's");
+        }
+        for (const std::uint32_t f : free_slots_) {
+            if (f >= slab_.size() || slab_used[f]) return broken("a free pod slot is in use");
+            slab_used[f] = true;
+        }
+        for (const auto& [key, a] : allocations()) {
+            if (find(key) != &a) return broken("a pod is not found by its key");
             if (a.eni >= enis_.size() || enis_[a.eni].vacant()) return broken("a pod points at no ENI");
             if (enis_[a.eni].state(a.lane) != lane_state::assigned)
                 return broken(fmt::format("pod at {} holds a lane that is not assigned", a.address));
@@ -601,7 +705,7 @@ public:
             if (!enis_[i].vacant() && assigned_per_eni[i] != enis_[i].stats().assigned())
                 return broken(fmt::format("ENI {}: {} pods but {} assigned lanes", enis_[i].id(),
                                           assigned_per_eni[i], enis_[i].stats().assigned()));
-        if (max_pods_ != 0 && allocations_.size() > max_pods_) return broken("more pods than max pods");
+        if (max_pods_ != 0 && index_.size() > max_pods_) return broken("more pods than max pods");
         std::set<std::pair<unsigned, unsigned>> cooling_lanes;
         for (std::size_t i = 0; i < cooling_.size(); ++i) {
             const cooling_entry& c = cooling_[i];
@@ -636,6 +740,37 @@ private:
             const auto capacity = pod_address_capacity(cfg_.type, mode, cfg_.budget);
             max_pods_ = capacity ? *capacity : 0;
         }
+    }
+
+    using slab_entry = std::pair<key_type, allocation>;
+
+    // 32 bits of the key's hash (mixed first when the hasher does not avalanche, e.g. the
+    // identity hash of integers). O(key length).
+    static std::uint32_t key_hash(const key_type& key) noexcept {
+        std::uint64_t h = hasher{}(key);
+        if constexpr (!boost::unordered::hash_is_avalanching<hasher>::value)
+            h = detail::fold_multiply(h ^ 0x9E3779B97F4A7C15ull, 0xD6E8FEB86659FD93ull);
+        return static_cast<std::uint32_t>(h ^ (h >> 32));
+    }
+    detail::pod_probe<slab_entry, key_type> probe(const key_type& key, std::uint32_t h) const noexcept {
+        return {&key, h, slab_.data()};
+    }
+    // A slab slot for a new pod (not yet in the index: the caller knows it is absent), filed
+    // in the index. Allocates only when the slab or the index grows. Metadata is left as the
+    // slot's last pod had it; the caller sets every field.
+    allocation& add_pod(const key_type& key, std::uint32_t h) {
+        if (free_slots_.empty()) {
+            free_slots_.reserve(slab_.size() + 1);
+            slab_.emplace_back(key, allocation{});
+            free_slots_.push_back(static_cast<std::uint32_t>(slab_.size() - 1));
+            free_slots_.reserve(slab_.capacity());  // so that release never allocates
+        } else {
+            slab_[free_slots_.back()].first = key;
+        }
+        const std::uint32_t slot = free_slots_.back();
+        index_.insert(detail::pod_slot{slot, h});
+        free_slots_.pop_back();
+        return slab_[slot].second;
     }
 
     static bool is_growth(const action& a) noexcept {
@@ -726,6 +861,30 @@ private:
         }
     }
 
+    // The hot path's version: one lane operation of a known kind, the ENI's and the node's
+    // counters moved by the same compile-time deltas, the ENI-with-free bitset and the packer
+    // touched only when the operation changes free lanes.
+    template <eni::lane_op Op>
+    ENIPOOL_HOT_INLINE void change_lane(unsigned e, unsigned lane, timestamp t) noexcept {
+        constexpr int df = eni::free_delta<Op>, dc = eni::cooling_delta<Op>;
+        const eni::lane_change c = enis_[e].template change<Op>(lane, t);
+        lane_counts& k = c.prefix ? node_.prefix_lanes : node_.secondary_lanes;
+        if constexpr (df != 0) k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + df);
+        if constexpr (dc != 0) k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dc);
+        if constexpr (df != 0) {
+            if (c.wholly_free != 0) {
+                unsigned& w = c.prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
+                w = c.wholly_free > 0 ? w + 1 : w - 1;
+            }
+            packer_.slot_changed(e, lane / lanes_per_slot, c.old_free, c.new_free);
+            if constexpr (df < 0) {
+                if (c.eni_free == 0) enis_with_free_.reset(e);
+            } else {
+                if (c.eni_free == 1) enis_with_free_.set(e);
+            }
+        }
+    }
+
     // Slot-level changes (not hot): node counters by before/after.
     template <class Op>
     void change_slot(unsigned e, unsigned s, Op op) noexcept {
@@ -752,7 +911,7 @@ private:
             const cooling_entry c = cooling_.front();
             cooling_.pop_front();
             const timestamp expiry = c.released_at + cfg_.cooldown;
-            change_lane(c.eni, c.lane, [expiry](eni& x, unsigned l) { return x.unfreeze(l, expiry); });
+            change_lane<eni::lane_op::unfreeze>(c.eni, c.lane, expiry);
         }
     }
 
@@ -946,12 +1105,15 @@ private:
     std::vector<eni> enis_;
     hierarchical_bitset<max_enis_per_node> enis_with_free_;
     eni_stats node_;
-    allocation_map allocations_;
+    std::vector<std::pair<key_type, allocation>> slab_;  // pods (and free slots) by position
+    std::vector<std::uint32_t> free_slots_;               // free slab positions, reused last-in first-out
+    detail::pod_index index_;                             // key -> slab position
     boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
     boost::unordered_flat_map<std::uint32_t, cidr_ref> cidrs_;       // prefix base / IP -> slot
     boost::unordered_flat_map<std::uint32_t, std::uint16_t> block_use_;  // /28 block -> /32s in it
     std::vector<action> in_flight_;
     std::uint64_t next_request_id_ = 1;
+    std::optional<timestamp> last_shrink_;  // when plan() last emitted a release / detach
     [[no_unique_address]] detail::packer<packing_type> packer_;
 };
 
