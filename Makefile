@@ -28,7 +28,10 @@ test-sanitize: deps
 	@cmake --build build-sanitize -j $(JOBS)
 	@ctest --test-dir build-sanitize --output-on-failure -j $(JOBS)
 
-bench: build
+# bench and demo build only the program they run (make test builds everything; all three
+# share build/, so nothing is built twice).
+bench: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target enipool-bench
 	@mkdir -p $(BUILD)/bench
 	@./$(BUILD)/bin/enipool-bench --benchmark_format=json --benchmark_out_format=json \
 	    --benchmark_out=$(BUILD)/bench/results.json >/dev/null
@@ -36,7 +39,8 @@ bench: build
 
 # The capacity planner's default scenario: the three growth policies on a small (/22),
 # 15%-pre-fragmented subnet, built-in catalog; prints the summary, writes the chart.
-demo: build
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target enipool-plan
 	@./$(BUILD)/bin/enipool-plan simulate --subnet 198.18.0.0/22 --svg $(BUILD)/demo.svg
 	@echo "chart: $(BUILD)/demo.svg"
 
