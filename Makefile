@@ -1,6 +1,7 @@
 # The commands users type. Every target installs the Debian packages the build needs first
 # (make deps costs nothing when they are all there), then shares one build per preset.
 JOBS        ?= $(shell nproc)
+MAKEFLAGS   += --no-print-directory
 FUZZ_SECONDS ?= 30
 BUILD       := build
 DEB_PACKAGES := cmake g++ make clang libclang-rt-14-dev libboost1.81-dev libfmt-dev \
