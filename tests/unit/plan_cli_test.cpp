@@ -4,65 +4,21 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "run_process.hpp"
 
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
-struct run_result {
-    int status = -1;
-    std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using run_result = enipool_test::process_result;
 
 // Runs build/bin/enipool-plan with `args`, capturing stdout, stderr and the exit status.
 run_result plan(const std::vector<std::string>& args) {
-    const std::string exe = ENIPOOL_BIN_DIR "/enipool-plan";
-    std::string out_path = ENIPOOL_BIN_DIR "/plan_cli_out_XXXXXX";
-    std::string err_path = ENIPOOL_BIN_DIR "/plan_cli_err_XXXXXX";
-    const int out_fd = mkstemp(out_path.data());
-    const int err_fd = mkstemp(err_path.data());
-    REQUIRE(out_fd >= 0);
-    REQUIRE(err_fd >= 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-    std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out_fd);
-    close(err_fd);
-    REQUIRE(spawned == 0);
-    int wstatus = 0;
-    REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-    run_result r;
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    std::remove(out_path.c_str());
-    std::remove(err_path.c_str());
-    return r;
+    return enipool_test::run_process(ENIPOOL_BIN_DIR "/enipool-plan", args, ENIPOOL_BIN_DIR);
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -179,7 +135,7 @@ TEST_CASE("acceptance: eni-max-pods for all 1391 types of the shared table", "[p
     CHECK(out[0] == "instance_type,max_pods");
     // independent expectations: max_enis * (ipv4_per_eni - 1) + 2 from the shared file, sorted by name
     std::map<std::string, long> want;
-    const auto in = lines(slurp(shared_csv));
+    const auto in = lines(enipool_test::slurp_file(shared_csv));
     for (std::size_t i = 1; i < in.size(); ++i) {
         std::stringstream ss(in[i]);
         std::string name, enis, ipv4;
