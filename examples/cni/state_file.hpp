@@ -99,9 +99,9 @@ using nlohmann::json;
 [[nodiscard]] inline std::string text_of(std::string_view s) { return std::string(s); }
 
 [[nodiscard]] inline json allocation_json(const retained_allocation& r) {
-    return {{"networkName", text_of({r.key.network_name.data(), r.key.network_name.size()})},
-            {"containerID", text_of({r.key.container_id.data(), r.key.container_id.size()})},
-            {"ifName", text_of({r.key.ifname.data(), r.key.ifname.size()})},
+    return {{"networkName", text_of(r.key.network_name())},
+            {"containerID", text_of(r.key.container_id())},
+            {"ifName", text_of(r.key.ifname())},
             {"ipv4", r.address.to_string()},
             {"allocationTimestamp", r.assigned_at.count()},
             {"metadata", {{"k8sPodNamespace", r.metadata.pod_namespace},

@@ -330,9 +330,9 @@ read_pool_key(const json& j, std::string_view path) {
 template <class Key, class Metadata>
 void write_key(json& entry, const Key& key, const Metadata& metadata) {
     if constexpr (is_cni_key<Key>) {
-        entry["networkName"] = sv({key.network_name.data(), key.network_name.size()});
-        entry["containerID"] = sv({key.container_id.data(), key.container_id.size()});
-        entry["ifName"] = sv({key.ifname.data(), key.ifname.size()});
+        entry["networkName"] = sv(key.network_name());
+        entry["containerID"] = sv(key.container_id());
+        entry["ifName"] = sv(key.ifname());
         entry["metadata"] = {{"k8sPodNamespace", metadata.pod_namespace}, {"k8sPodName", metadata.pod_name}};
     } else {
         entry["key"] = key;

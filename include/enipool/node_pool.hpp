@@ -23,13 +23,12 @@
 #include <enipool/limits.hpp>
 #include <enipool/packing.hpp>
 #include <enipool/pod_key.hpp>
+#include <enipool/pod_table.hpp>
 #include <enipool/policy.hpp>
 #include <enipool/pool_view.hpp>
 
 #include <boost/circular_buffer.hpp>
-#include <boost/unordered/hash_traits.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
-#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <fmt/format.h>
 
@@ -109,48 +108,6 @@ struct apply_options<Base, First, Rest...> {
     using type = typename apply_options<typename First::template apply<Base>, Rest...>::type;
 };
 
-// The pod index: a hash set of 8-byte entries {position in the pod slab, 32 bits of the
-// key's hash}, so that probing stays in a small, cache-resident table and compares stored
-// hashes; the key itself (in the slab) is compared only when the hashes agree. Lookups by
-// key go through `pod_probe` (heterogeneous lookup), which carries the slab.
-struct pod_slot {
-    std::uint32_t index = 0;
-    std::uint32_t hash = 0;
-};
-
-template <class Entry, class Key>
-struct pod_probe {
-    const Key* key;
-    std::uint32_t hash;
-    const Entry* slab;
-};
-
-// The stored 32 bits are already mixed (pod key hashes avalanche or are mixed by the pool):
-// repeated into both halves they serve the table's high-bit position and low-bit tag
-// directly, without a further mixing step.
-struct pod_slot_hash {
-    using is_transparent = void;
-    using is_avalanching = void;
-    static std::size_t spread(std::uint32_t h) noexcept { return (std::size_t{h} << 32) | h; }
-    std::size_t operator()(const pod_slot& s) const noexcept { return spread(s.hash); }
-    template <class Entry, class Key>
-    std::size_t operator()(const pod_probe<Entry, Key>& p) const noexcept { return spread(p.hash); }
-};
-
-// Two slots are equal when they are the same slab position: the pool never inserts a key
-// that the index already holds, so positions identify keys.
-struct pod_slot_equal {
-    using is_transparent = void;
-    bool operator()(const pod_slot& a, const pod_slot& b) const noexcept { return a.index == b.index; }
-    template <class Entry, class Key>
-    bool operator()(const pod_probe<Entry, Key>& p, const pod_slot& s) const noexcept {
-        return s.hash == p.hash && p.slab[s.index].first == *p.key;
-    }
-    template <class Entry, class Key>
-    bool operator()(const pod_slot& s, const pod_probe<Entry, Key>& p) const noexcept { return (*this)(p, s); }
-};
-
-using pod_index = boost::unordered_flat_set<pod_slot, pod_slot_hash, pod_slot_equal>;
 
 } // namespace detail
 
@@ -230,44 +187,17 @@ public:
     class allocation_map {
     public:
         using value_type = std::pair<key_type, allocation>;
-        class const_iterator {
-        public:
-            using iterator_category = std::forward_iterator_tag;
-            using value_type = std::pair<key_type, allocation>;
-            using difference_type = std::ptrdiff_t;
-            using pointer = const value_type*;
-            using reference = const value_type&;
-            const_iterator() = default;
-            reference operator*() const noexcept { return slab_[it_->index]; }
-            pointer operator->() const noexcept { return &slab_[it_->index]; }
-            const_iterator& operator++() noexcept {
-                ++it_;
-                return *this;
-            }
-            const_iterator operator++(int) noexcept {
-                const_iterator old = *this;
-                ++it_;
-                return old;
-            }
-            friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept { return a.it_ == b.it_; }
-
-        private:
-            friend class allocation_map;
-            const_iterator(detail::pod_index::const_iterator it, const value_type* slab) : it_(it), slab_(slab) {}
-            detail::pod_index::const_iterator it_{};
-            const value_type* slab_ = nullptr;
-        };
+        using const_iterator = typename detail::pod_table<key_type, allocation, hasher>::const_iterator;
         using iterator = const_iterator;
-        [[nodiscard]] const_iterator begin() const noexcept { return {index_->begin(), slab_->data()}; }
-        [[nodiscard]] const_iterator end() const noexcept { return {index_->end(), slab_->data()}; }
-        [[nodiscard]] std::size_t size() const noexcept { return index_->size(); }
-        [[nodiscard]] bool empty() const noexcept { return index_->empty(); }
+        [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
+        [[nodiscard]] const_iterator end() const noexcept { return pods_->end(); }
+        [[nodiscard]] std::size_t size() const noexcept { return pods_->size(); }
+        [[nodiscard]] bool empty() const noexcept { return pods_->empty(); }
 
     private:
         friend class node_pool;
-        allocation_map(const detail::pod_index* index, const std::vector<value_type>* slab) : index_(index), slab_(slab) {}
-        const detail::pod_index* index_;
-        const std::vector<value_type>* slab_;
+        explicit allocation_map(const detail::pod_table<key_type, allocation, hasher>* pods) : pods_(pods) {}
+        const detail::pod_table<key_type, allocation, hasher>* pods_;
     };
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
@@ -294,12 +224,18 @@ public:
     [[nodiscard]] result<ipv4_address> assign(const key_type& key, const metadata_type& metadata = {}) {
         const timestamp t = now();
         drain(t);
-        const std::uint32_t h = key_hash(key);
-        if (auto it = index_.find(probe(key, h)); it != index_.end()) return slab_[it->index].second.address;
+        const std::uint32_t h = pod_table_type::hash(key);
         const bool can_take = !enis_with_free_.empty() || (cfg_.reclaim_cooling_when_exhausted && !cooling_.empty());
-        const bool at_max = max_pods_ != 0 && index_.size() >= max_pods_;
-        if (!can_take || at_max) return at_max ? errc::max_pods_reached : errc::no_available_addresses;
-        allocation& a = add_pod(key, h);  // may allocate (growth): before any state changes
+        const bool at_max = max_pods_ != 0 && pods_.size() >= max_pods_;
+        if (!can_take || at_max) {
+            if (const allocation* held = pods_.find(key, h)) return held->address;
+            return at_max ? errc::max_pods_reached : errc::no_available_addresses;
+        }
+        // One probe files a new key or finds a held one. May allocate (growth): before any
+        // state changes.
+        const auto [filed, is_new] = pods_.try_insert(key, h);
+        if (!is_new) return filed->address;
+        allocation& a = *filed;
         unsigned e = 0, lane = 0;
         if (!enis_with_free_.empty()) {
             const auto pick = packer_.pick(enis_with_free_, enis_);
@@ -334,9 +270,9 @@ public:
                                                        std::optional<timestamp> assigned_at = std::nullopt) {
         const timestamp t = now();
         drain(t);
-        const std::uint32_t h = key_hash(key);
-        if (auto it = index_.find(probe(key, h)); it != index_.end()) {
-            const ipv4_address held = slab_[it->index].second.address;
+        const std::uint32_t h = pod_table_type::hash(key);
+        if (const allocation* filed = pods_.find(key, h)) {
+            const ipv4_address held = filed->address;
             if (held == address) return address;
             return error(errc::pod_key_conflict, fmt::format("it holds {}, asked for {}", held, address));
         }
@@ -351,8 +287,8 @@ public:
             return error(errc::address_in_use, "the address is cooling down");
         default: return error(errc::address_in_use, "the address's CIDR is being released");
         }
-        if (max_pods_ != 0 && index_.size() >= max_pods_) return errc::max_pods_reached;
-        allocation& a = add_pod(key, h);
+        if (max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
+        allocation& a = *pods_.try_insert(key, h).first;  // new: the key was not found above
         change_lane(where->first, where->second, [](eni& y, unsigned l) { return y.take(l); });
         a = allocation{address, static_cast<std::uint8_t>(where->first), static_cast<std::uint16_t>(where->second),
                        assigned_at.value_or(t), metadata};
@@ -363,14 +299,14 @@ public:
     /// at once when the cooldown is 0). O(1), no allocation (the cooldown FIFO grows
     /// amortised). Errors: `unknown_pod` (nothing changes).
     [[nodiscard]] result<ipv4_address> release(const key_type& key) {
-        auto it = index_.find(probe(key, key_hash(key)));
-        if (it == index_.end()) return errc::unknown_pod;
-        const std::uint32_t slot = it->index;
-        const allocation& held = slab_[slot].second;
-        const ipv4_address address = held.address;
-        const unsigned e = held.eni, lane = held.lane;
-        index_.erase(it);
-        free_slots_.push_back(slot);  // never allocates: reserved as the slab grew
+        ipv4_address address;
+        unsigned e = 0, lane = 0;
+        const bool held = pods_.erase(key, pod_table_type::hash(key), [&](const allocation& a) {
+            address = a.address;
+            e = a.eni;
+            lane = a.lane;
+        });
+        if (!held) return errc::unknown_pod;
         const timestamp t = now();
         if (cfg_.cooldown == std::chrono::nanoseconds::zero()) {
             change_lane<eni::lane_op::give_back>(e, lane, t);
@@ -384,8 +320,7 @@ public:
 
     /// The pod's allocation, or nullptr. O(1).
     [[nodiscard]] const allocation* find(const key_type& key) const noexcept {
-        auto it = index_.find(probe(key, key_hash(key)));
-        return it == index_.end() ? nullptr : &slab_[it->index].second;
+        return pods_.find(key, pod_table_type::hash(key));
     }
 
     /// Node statistics, after draining expired cooldowns. O(1) amortised.
@@ -408,7 +343,7 @@ public:
         return std::nullopt;
     }
     /// Every pod: key -> allocation (unordered).
-    [[nodiscard]] allocation_map allocations() const noexcept { return allocation_map(&index_, &slab_); }
+    [[nodiscard]] allocation_map allocations() const noexcept { return allocation_map(&pods_); }
     /// Cooling addresses, oldest release first (expired ones are still listed until a drain).
     [[nodiscard]] const boost::circular_buffer<cooling_entry>& cooling() const noexcept { return cooling_; }
     [[nodiscard]] const config& configuration() const noexcept { return cfg_; }
@@ -681,17 +616,7 @@ public:
         if (cidrs_.size() != cidr_entries) return broken("the CIDR index holds stale entries");
         if (!(sum == node_)) return broken("node counters differ from the sum over ENIs");
         std::set<std::pair<unsigned, unsigned>> lanes;
-        if (index_.size() + free_slots_.size() != slab_.size()) return broken("the pod slab and index disagree");
-        std::vector<bool> slab_used(slab_.size(), false);
-        for (const detail::pod_slot& ps : index_) {
-            if (ps.index >= slab_.size() || slab_used[ps.index]) return broken("the pod index points twice or outside the slab");
-            slab_used[ps.index] = true;
-            if (ps.hash != key_hash(slab_[ps.index].first)) return broken("a pod's stored hash differs from its key's");
-        }
-        for (const std::uint32_t f : free_slots_) {
-            if (f >= slab_.size() || slab_used[f]) return broken("a free pod slot is in use");
-            slab_used[f] = true;
-        }
+        if (auto ok = pods_.check(); !ok) return ok;
         for (const auto& [key, a] : allocations()) {
             if (find(key) != &a) return broken("a pod is not found by its key");
             if (a.eni >= enis_.size() || enis_[a.eni].vacant()) return broken("a pod points at no ENI");
@@ -705,7 +630,7 @@ public:
             if (!enis_[i].vacant() && assigned_per_eni[i] != enis_[i].stats().assigned())
                 return broken(fmt::format("ENI {}: {} pods but {} assigned lanes", enis_[i].id(),
                                           assigned_per_eni[i], enis_[i].stats().assigned()));
-        if (max_pods_ != 0 && index_.size() > max_pods_) return broken("more pods than max pods");
+        if (max_pods_ != 0 && pods_.size() > max_pods_) return broken("more pods than max pods");
         std::set<std::pair<unsigned, unsigned>> cooling_lanes;
         for (std::size_t i = 0; i < cooling_.size(); ++i) {
             const cooling_entry& c = cooling_[i];
@@ -742,36 +667,7 @@ private:
         }
     }
 
-    using slab_entry = std::pair<key_type, allocation>;
-
-    // 32 bits of the key's hash (mixed first when the hasher does not avalanche, e.g. the
-    // identity hash of integers). O(key length).
-    static std::uint32_t key_hash(const key_type& key) noexcept {
-        std::uint64_t h = hasher{}(key);
-        if constexpr (!boost::unordered::hash_is_avalanching<hasher>::value)
-            h = detail::fold_multiply(h ^ 0x9E3779B97F4A7C15ull, 0xD6E8FEB86659FD93ull);
-        return static_cast<std::uint32_t>(h ^ (h >> 32));
-    }
-    detail::pod_probe<slab_entry, key_type> probe(const key_type& key, std::uint32_t h) const noexcept {
-        return {&key, h, slab_.data()};
-    }
-    // A slab slot for a new pod (not yet in the index: the caller knows it is absent), filed
-    // in the index. Allocates only when the slab or the index grows. Metadata is left as the
-    // slot's last pod had it; the caller sets every field.
-    allocation& add_pod(const key_type& key, std::uint32_t h) {
-        if (free_slots_.empty()) {
-            free_slots_.reserve(slab_.size() + 1);
-            slab_.emplace_back(key, allocation{});
-            free_slots_.push_back(static_cast<std::uint32_t>(slab_.size() - 1));
-            free_slots_.reserve(slab_.capacity());  // so that release never allocates
-        } else {
-            slab_[free_slots_.back()].first = key;
-        }
-        const std::uint32_t slot = free_slots_.back();
-        index_.insert(detail::pod_slot{slot, h});
-        free_slots_.pop_back();
-        return slab_[slot].second;
-    }
+    using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
 
     static bool is_growth(const action& a) noexcept {
         return std::holds_alternative<attach_eni>(a) || std::holds_alternative<assign_to_eni>(a);
@@ -1105,9 +1001,7 @@ private:
     std::vector<eni> enis_;
     hierarchical_bitset<max_enis_per_node> enis_with_free_;
     eni_stats node_;
-    std::vector<std::pair<key_type, allocation>> slab_;  // pods (and free slots) by position
-    std::vector<std::uint32_t> free_slots_;               // free slab positions, reused last-in first-out
-    detail::pod_index index_;                             // key -> slab position
+    pod_table_type pods_;                            // key -> allocation
     boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
     boost::unordered_flat_map<std::uint32_t, cidr_ref> cidrs_;       // prefix base / IP -> slot
     boost::unordered_flat_map<std::uint32_t, std::uint16_t> block_use_;  // /28 block -> /32s in it

@@ -2,14 +2,14 @@
 //
 // Agents key pods by the CNI triple {network name, container id, ifname} and carry metadata
 // {namespace, pod name}; simulators use a `std::uint64_t` and no metadata. The CNI key is
-// held in fixed-capacity strings (Boost.StaticString), so a pod's key costs no heap
-// allocation; an over-long field is refused with `errc::pod_key_too_long`, never truncated.
+// held in fixed-capacity, zero-padded fields with its hash, so a pod's key costs no heap
+// allocation and no rehash; an over-long field is refused with `errc::pod_key_too_long`,
+// never truncated.
 #pragma once
 
 #include <enipool/error.hpp>
 
 #include <boost/container_hash/hash.hpp>
-#include <boost/static_string/static_string.hpp>
 
 #include <fmt/format.h>
 
@@ -74,15 +74,20 @@ inline std::uint64_t hash_bytes(const char* p, std::size_t len, std::uint64_t se
 
 /// The CNI key of a pod attachment: {network name, container id, interface name}.
 /// Fixed capacities: network name 63, container id 64 (container runtimes use 64 hex
-/// characters), ifname 15 (IFNAMSIZ - 1). Trivially copyable, ~150 bytes, no heap.
-struct cni_key {
+/// characters), ifname 15 (IFNAMSIZ - 1). Trivially copyable, 160 bytes, no heap.
+///
+/// A key is immutable once made, so its hash is computed once, in `make`, and kept: the
+/// node pool hashes a key on every assign and release, and a 64-character id costs more to
+/// hash than the rest of a hand-out. The fields are zero-padded in one block with their
+/// lengths, so equality is the stored hashes and then one fixed-size compare of whole words.
+class cni_key {
+public:
     static constexpr std::size_t max_network_name = 63;
     static constexpr std::size_t max_container_id = 64;
     static constexpr std::size_t max_ifname = 15;
 
-    boost::static_string<max_network_name> network_name;
-    boost::static_string<max_container_id> container_id;
-    boost::static_string<max_ifname> ifname;
+    /// The empty key (every field empty). O(1).
+    cni_key() noexcept { block_.hash = hash_of(block_); }
 
     /// Builds a key, checking each field's length. O(n).
     /// Errors: `pod_key_too_long` naming the field and its length.
@@ -95,40 +100,82 @@ struct cni_key {
             return too_long("container id", container_id.size(), max_container_id);
         if (ifname.size() > max_ifname) return too_long("ifname", ifname.size(), max_ifname);
         cni_key key;
-        key.network_name.assign(network_name.data(), network_name.size());
-        key.container_id.assign(container_id.data(), container_id.size());
-        key.ifname.assign(ifname.data(), ifname.size());
+        copy_field(key.block_.container_id, key.block_.container_id_size, container_id);
+        copy_field(key.block_.ifname, key.block_.ifname_size, ifname);
+        copy_field(key.block_.network_name, key.block_.network_name_size, network_name);
+        key.block_.hash = hash_of(key.block_);
         return key;
     }
 
-    /// Container id first: it is what tells two pods apart. O(length).
-    friend bool operator==(const cni_key& a, const cni_key& b) noexcept {
-        return same(a.container_id, b.container_id) && same(a.ifname, b.ifname) &&
-               same(a.network_name, b.network_name);
+    [[nodiscard]] std::string_view network_name() const noexcept {
+        return {block_.network_name, block_.network_name_size};
     }
+    [[nodiscard]] std::string_view container_id() const noexcept {
+        return {block_.container_id, block_.container_id_size};
+    }
+    [[nodiscard]] std::string_view ifname() const noexcept { return {block_.ifname, block_.ifname_size}; }
+
+    /// The key's hash (avalanching), computed when the key was made. O(1).
+    [[nodiscard]] std::uint64_t hash() const noexcept { return block_.hash; }
+
+    /// O(1): the hashes, then all 160 bytes 16 at a time without an early exit (equal keys,
+    /// the common case once hashes agree, read every byte anyway): about 30 instructions.
+    friend bool operator==(const cni_key& a, const cni_key& b) noexcept {
+        if (a.block_.hash != b.block_.hash) return false;
+        using chunk = std::uint64_t __attribute__((vector_size(16)));
+        chunk diff = {0, 0};
+#pragma GCC unroll 10
+        for (std::size_t i = 0; i < sizeof(fields); i += sizeof(chunk)) {
+            chunk x, y;
+            std::memcpy(&x, a.bytes() + i, sizeof x);
+            std::memcpy(&y, b.bytes() + i, sizeof y);
+            diff |= x ^ y;
+        }
+        return (diff[0] | diff[1]) == 0;
+    }
+    /// By network name, container id, ifname. O(length).
     friend auto operator<=>(const cni_key& a, const cni_key& b) noexcept {
-        return std::tie(a.network_name, a.container_id, a.ifname) <=>
-               std::tie(b.network_name, b.container_id, b.ifname);
+        return std::tuple(a.network_name(), a.container_id(), a.ifname()) <=>
+               std::tuple(b.network_name(), b.container_id(), b.ifname());
     }
 
-    /// Hash for boost::unordered_flat_map (and Boost.ContainerHash). O(length).
-    /// detail::hash_bytes over the container id, seeded with the ifname's. The network name
-    /// is left out: a node has one or two networks, so it would only cost time (equality
-    /// still compares it).
-    friend std::size_t hash_value(const cni_key& k) noexcept {
-        const std::uint64_t seed = detail::hash_bytes(k.ifname.data(), k.ifname.size(), 0);
-        return static_cast<std::size_t>(detail::hash_bytes(k.container_id.data(), k.container_id.size(), seed));
-    }
+    /// Hash for Boost.ContainerHash and boost::unordered. O(1).
+    friend std::size_t hash_value(const cni_key& k) noexcept { return static_cast<std::size_t>(k.block_.hash); }
 
 private:
-    template <class S>
-    static bool same(const S& a, const S& b) noexcept {
-        return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+    // Every byte is defined (zero past each field's length, and the padding), so whole-chunk
+    // reads compare exactly the fields and their hash.
+    struct fields {
+        char container_id[max_container_id] = {};
+        char ifname[max_ifname + 1] = {};
+        char network_name[max_network_name + 1] = {};
+        std::uint8_t container_id_size = 0;
+        std::uint8_t ifname_size = 0;
+        std::uint8_t network_name_size = 0;
+        char padding[5] = {};
+        std::uint64_t hash = 0;  // of the fields above, set by make()
+    };
+    static_assert(sizeof(fields) == 160 && sizeof(fields) % 16 == 0, "cni_key compares 16 bytes at a time");
+
+    const char* bytes() const noexcept { return reinterpret_cast<const char*>(&block_); }
+    template <std::size_t N>
+    static void copy_field(char (&to)[N], std::uint8_t& size, std::string_view from) noexcept {
+        std::memcpy(to, from.data(), from.size());
+        size = static_cast<std::uint8_t>(from.size());
+    }
+    // detail::hash_bytes over the container id, seeded with the ifname's and the network
+    // name's (a node has one or two networks; ids tell pods apart).
+    static std::uint64_t hash_of(const fields& f) noexcept {
+        std::uint64_t seed = detail::hash_bytes(f.network_name, f.network_name_size, 0);
+        seed = detail::hash_bytes(f.ifname, f.ifname_size, seed);
+        return detail::hash_bytes(f.container_id, f.container_id_size, seed);
     }
     static error too_long(std::string_view field, std::size_t size, std::size_t max) {
         return error(errc::pod_key_too_long,
                      fmt::format("{} has {} characters, at most {} fit", field, size, max));
     }
+
+    fields block_;
 };
 
 /// What a CNI agent knows about the pod behind a key (the VPC CNI's checkpoint metadata).
@@ -152,7 +199,7 @@ struct pod_key_traits;
 /// boost::unordered_flat_map skips its own post-mixing.
 struct cni_key_hash {
     using is_avalanching = void;
-    std::size_t operator()(const cni_key& k) const noexcept { return hash_value(k); }
+    std::size_t operator()(const cni_key& k) const noexcept { return static_cast<std::size_t>(k.hash()); }
 };
 
 template <>
@@ -173,8 +220,7 @@ template <>
 struct fmt::formatter<enipool::cni_key> : fmt::formatter<std::string_view> {
     template <class Ctx>
     auto format(const enipool::cni_key& k, Ctx& ctx) const {
-        const auto text = fmt::format("{}/{}/{}", k.network_name.c_str(), k.container_id.c_str(),
-                                      k.ifname.c_str());
+        const auto text = fmt::format("{}/{}/{}", k.network_name(), k.container_id(), k.ifname());
         return fmt::formatter<std::string_view>::format(text, ctx);
     }
 };

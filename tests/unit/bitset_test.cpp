@@ -32,6 +32,14 @@ void run_against_reference(const std::vector<op>& ops) {
             RC_ASSERT(bits.find_next_wrapping(pos) == wrapped);
             break;
         }
+        case 5:  // the hot-path forms: only in the state their precondition names
+            if (ref.insert(pos).second) {
+                bits.insert_absent(pos);
+            } else {
+                ref.erase(pos);
+                bits.erase_present(pos);
+            }
+            break;
         case 3:
             bits.set_all();
             for (std::size_t i = 0; i < Capacity; ++i) ref.insert(i);
@@ -51,8 +59,8 @@ void run_against_reference(const std::vector<op>& ops) {
 }
 
 rc::Gen<std::vector<op>> ops_gen() {
-    // set/reset dominate; set_all/reset_all are rare so that sets of every density occur.
-    auto kind = rc::gen::weightedElement<int>({{30, 0}, {20, 1}, {20, 2}, {1, 3}, {1, 4}});
+    // set/reset (checked and hot-path forms) dominate; set_all/reset_all are rare so that sets of every density occur.
+    auto kind = rc::gen::weightedElement<int>({{30, 0}, {20, 1}, {20, 2}, {1, 3}, {1, 4}, {30, 5}});
     auto pos = rc::gen::oneOf(rc::gen::inRange<std::size_t>(0, 200),
                               rc::gen::arbitrary<std::size_t>());
     return rc::gen::container<std::vector<op>>(rc::gen::construct<op>(kind, pos));
