@@ -4,6 +4,7 @@ JOBS        ?= $(shell nproc)
 MAKEFLAGS   += --no-print-directory
 FUZZ_SECONDS ?= 30
 BUILD       := build
+BENCH_REPETITIONS ?= 5
 DEB_PACKAGES := cmake g++ make clang libclang-rt-14-dev libboost1.81-dev libfmt-dev \
                 libcli11-dev nlohmann-json3-dev catch2 librapidcheck-dev libbenchmark-dev \
                 containernetworking-plugins iproute2 util-linux
@@ -34,9 +35,15 @@ test-sanitize: deps
 bench: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target enipool-bench
 	@mkdir -p $(BUILD)/bench
-	@./$(BUILD)/bin/enipool-bench --benchmark_format=json --benchmark_out_format=json \
-	    --benchmark_out=$(BUILD)/bench/results.json >/dev/null
-	@./tools/bench-summary $(BUILD)/bench/results.json
+	@# The hand-out rows (and their bitset floor) are the ones the goals judge, and the ones a
+	@# shared VM moves by several ns: each is repeated and its median reported.
+	@./$(BUILD)/bin/enipool-bench --benchmark_filter='^(handout|handout_int|bitset)/' \
+	    --benchmark_repetitions=$(BENCH_REPETITIONS) --benchmark_format=json --benchmark_out_format=json \
+	    --benchmark_out=$(BUILD)/bench/handout.json >/dev/null
+	@./$(BUILD)/bin/enipool-bench --benchmark_filter='-^(handout|handout_int|bitset)/' \
+	    --benchmark_format=json --benchmark_out_format=json --benchmark_out=$(BUILD)/bench/other.json >/dev/null
+	@./tools/bench-summary --merge-into $(BUILD)/bench/results.json $(BUILD)/bench/handout.json \
+	    $(BUILD)/bench/other.json
 
 # The capacity planner's default scenario: the three growth policies on a small (/22),
 # 15%-pre-fragmented subnet, built-in catalog; prints the summary, writes the chart.

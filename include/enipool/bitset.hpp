@@ -84,29 +84,34 @@ public:
 
     /// Adds `pos`, which the caller knows is not a member (asserted in debug builds): set()
     /// without the membership test or the early exit, for hot paths. Summary bits are set
-    /// unconditionally (setting a set bit is harmless). O(levels), branch-free.
-    ENIPOOL_HOT_INLINE constexpr void insert_absent(std::size_t pos) noexcept {
+    /// unconditionally (setting a set bit is harmless). Returns the word holding `pos`, after
+    /// (callers read neighbouring bits from it). O(levels), branch-free.
+    ENIPOOL_HOT_INLINE constexpr word insert_absent(std::size_t pos) noexcept {
         check_pos(pos);
         assert(!test(pos));
         ++count_;
+        const word bottom = words_[pos >> 6] |= word{1} << (pos & 63);
         [&]<std::size_t... Level>(std::index_sequence<Level...>) {
-            ((words_[shape.offset[Level] + (pos >> (6 * Level + 6))] |= word{1} << ((pos >> (6 * Level)) & 63)), ...);
-        }(std::make_index_sequence<shape.levels>{});
+            ((words_[shape.offset[Level + 1] + (pos >> (6 * Level + 12))] |= word{1} << ((pos >> (6 * Level + 6)) & 63)), ...);
+        }(std::make_index_sequence<shape.levels - 1>{});
+        return bottom;
     }
 
     /// Removes `pos`, which the caller knows is a member (asserted in debug builds): reset()
-    /// without the membership test, for hot paths. O(levels).
-    ENIPOOL_HOT_INLINE constexpr void erase_present(std::size_t pos) noexcept {
+    /// without the membership test, for hot paths. Returns the word that held `pos`, after.
+    /// O(levels).
+    ENIPOOL_HOT_INLINE constexpr word erase_present(std::size_t pos) noexcept {
         check_pos(pos);
         assert(test(pos));
         --count_;
-        std::size_t index = pos;
-        for (std::size_t level = 0; level < shape.levels; ++level) {
-            word& w = words_[shape.offset[level] + (index >> 6)];
-            w &= ~(word{1} << (index & 63));
-            if (w != 0) return;  // the word still has members: the parent bit stays
-            index >>= 6;
+        const word bottom = words_[pos >> 6] &= ~(word{1} << (pos & 63));
+        if constexpr (shape.levels == 2) {
+            // One summary word: clear the bit of an emptied word without a branch.
+            words_[shape.offset[1]] &= ~(word{bottom == 0} << (pos >> 6));
+        } else if constexpr (shape.levels > 2) {
+            if (bottom == 0) propagate_reset(pos >> 6);
         }
+        return bottom;
     }
 
     /// Adds `pos`; returns true if it was not a member. O(levels).

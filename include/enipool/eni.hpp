@@ -4,8 +4,10 @@
 // out). Each slot is empty, one secondary IPv4 address or one /28 prefix. Slot i covers
 // lanes 16*i .. 16*i+15: a prefix uses all 16, a secondary IP lane 16*i only. A lane of an
 // occupied slot is free, assigned, cooling, or leaving (its CIDR is being given back).
-// Free and cooling lanes are `hierarchical_bitset<1008>`s; assigned is what is neither;
-// per-slot and per-kind counters make every statistic O(1).
+// Free and cooling lanes are `hierarchical_bitset<1008>`s; assigned is what is neither.
+// A slot's 16 lanes share one 64-bit bitset word, so a slot's free and cooling counts and
+// whether it is wholly free are read from that word, not kept: a lane operation touches
+// the bitsets and the per-kind counters (which make every statistic O(1)), nothing else.
 #pragma once
 
 #include <enipool/bitset.hpp>
@@ -17,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -32,6 +35,7 @@ enum class lane_state : std::uint8_t { none, free, assigned, cooling, leaving };
 
 inline constexpr unsigned lanes_per_slot = addresses_per_prefix;
 inline constexpr unsigned max_lanes_per_eni = max_slots_per_eni * lanes_per_slot;  // 1008
+static_assert(lanes_per_slot == 16, "a slot's lanes are a 16-bit field of a 64-bit bitset word (lane & 48)");
 /// ENIs one node pool can hold, on all cards together (the largest type has 24 on its default card).
 inline constexpr unsigned max_enis_per_node = 64;
 
@@ -75,18 +79,15 @@ class eni {
 public:
     using lane_bitset = hierarchical_bitset<max_lanes_per_eni>;
 
-    /// One slot. `free` and `cooling` count its lanes in those states.
+    /// One slot. Its lanes' states are in the ENI (`slot_free`, `slot_cooling`, `wholly_free`).
     struct slot {
         std::uint32_t base = 0;          ///< first address of the prefix, or the secondary IP
         slot_kind kind = slot_kind::empty;
-        std::uint8_t free = 0;
-        std::uint8_t cooling = 0;
-        std::uint8_t lane_count = 0;     ///< 16, 1 or 0 (empty), by kind
         bool leaving = false;            ///< being given back: not handed out
         timestamp free_since{};          ///< when it last became wholly free
-        [[nodiscard]] constexpr unsigned lanes() const noexcept { return lane_count; }
-        [[nodiscard]] constexpr bool wholly_free() const noexcept {
-            return lane_count != 0 && !leaving && free == lane_count;
+        /// Lanes: 16 for a prefix, 1 for a secondary IP, 0 when empty.
+        [[nodiscard]] constexpr unsigned lanes() const noexcept {
+            return kind == slot_kind::prefix ? lanes_per_slot : kind == slot_kind::secondary ? 1u : 0u;
         }
         [[nodiscard]] constexpr ipv4_prefix cidr() const noexcept {
             return ipv4_prefix::truncate(ipv4_address(base), kind == slot_kind::prefix ? 28u : 32u);
@@ -123,7 +124,7 @@ public:
 
     // --- slots -------------------------------------------------------------------------
     [[nodiscard]] unsigned slot_count() const noexcept { return static_cast<unsigned>(slots_.size()); }
-    [[nodiscard]] unsigned slots_used() const noexcept { return stats_.prefixes + stats_.secondaries; }
+    [[nodiscard]] unsigned slots_used() const noexcept { return held_.prefixes + held_.secondaries; }
     [[nodiscard]] const slot& slot_at(unsigned s) const noexcept { return slots_[s]; }
     [[nodiscard]] const std::vector<slot>& slots() const noexcept { return slots_; }
 
@@ -135,23 +136,36 @@ public:
     }
 
     /// Fills empty slot `s` with `cidr` (a /28 or a /32); its lanes become free when the ENI
-    /// serves pods. O(lanes). Precondition: slot `s` is empty.
+    /// serves pods. O(1). Precondition: slot `s` is empty.
     void add_slot(unsigned s, ipv4_prefix cidr, timestamp now) noexcept {
         slot& sl = slots_[s];
         sl = slot{};
         sl.base = cidr.base().to_uint();
         sl.kind = cidr.length() == 28 ? slot_kind::prefix : slot_kind::secondary;
-        sl.lane_count = static_cast<std::uint8_t>(sl.kind == slot_kind::prefix ? lanes_per_slot : 1u);
-        (sl.kind == slot_kind::prefix ? stats_.prefixes : stats_.secondaries)++;
+        if (sl.kind == slot_kind::prefix) prefix_slots_ |= std::uint64_t{1} << s;
+        (sl.kind == slot_kind::prefix ? held_.prefixes : held_.secondaries)++;
         enter_service(s, now);
     }
 
-    /// Empties slot `s`. O(lanes). Precondition: the slot is wholly free or leaving.
+    /// Empties slot `s`. O(1). Precondition: the slot is wholly free or leaving.
     void remove_slot(unsigned s) noexcept {
         slot& sl = slots_[s];
         if (!sl.leaving) leave_service(s);
-        (sl.kind == slot_kind::prefix ? stats_.prefixes : stats_.secondaries)--;
+        (sl.kind == slot_kind::prefix ? held_.prefixes : held_.secondaries)--;
+        prefix_slots_ &= ~(std::uint64_t{1} << s);
         sl = slot{};
+    }
+
+    /// Free lanes of slot `s`. O(1).
+    [[nodiscard]] unsigned slot_free(unsigned s) const noexcept { return lanes_in(free_, s); }
+    /// Cooling lanes of slot `s`. O(1).
+    [[nodiscard]] unsigned slot_cooling(unsigned s) const noexcept { return lanes_in(cooling_, s); }
+    /// True if slot `s` is occupied, in service and every lane of it is free. O(1).
+    [[nodiscard]] bool wholly_free(unsigned s) const noexcept {
+        const slot& sl = slots_[s];
+        if (sl.kind == slot_kind::empty || sl.leaving || !serves_pods_) return false;
+        const std::uint64_t field = lane_field(s, sl.kind == slot_kind::prefix);
+        return (free_.word_at(s / slots_per_word) & field) == field;
     }
 
     /// Marks a wholly free slot leaving (its free lanes leave the free set), or returns a
@@ -194,8 +208,6 @@ public:
     struct lane_change {
         bool prefix = false;       ///< the lane's slot is a /28 (else a secondary IP)
         int wholly_free = 0;       ///< how the slot's wholly-free state moved (-1, 0, +1)
-        unsigned old_free = 0;     ///< the slot's free lanes before
-        unsigned new_free = 0;     ///< and after
         std::uint64_t eni_free = 0;  ///< the ENI's free lanes after
     };
 
@@ -217,29 +229,24 @@ public:
                                                                                 : lane_state::cooling);
         if constexpr (dc > 0) cooling_.insert_absent(lane);
         if constexpr (dc < 0) cooling_.erase_present(lane);
-        if constexpr (df > 0) free_.insert_absent(lane);
-        if constexpr (df < 0) free_.erase_present(lane);
-        slot& sl = slots_[lane / lanes_per_slot];
+        [[maybe_unused]] std::uint64_t free_word = 0;  // the free word holding the lane, after
+        if constexpr (df > 0) free_word = free_.insert_absent(lane);
+        if constexpr (df < 0) free_word = free_.erase_present(lane);
+        const unsigned s = lane / lanes_per_slot;
         lane_change c;
-        c.prefix = sl.kind == slot_kind::prefix;
-        c.old_free = sl.free;
-        c.new_free = static_cast<unsigned>(static_cast<int>(sl.free) + df);
-        if constexpr (df != 0) sl.free = static_cast<std::uint8_t>(c.new_free);
-        if constexpr (dc != 0) sl.cooling = static_cast<std::uint8_t>(sl.cooling + dc);
-        lane_counts& k = c.prefix ? stats_.prefix_lanes : stats_.secondary_lanes;
-        if constexpr (df != 0) k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + df);
-        if constexpr (dc != 0) k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dc);
-        unsigned& w = c.prefix ? stats_.wholly_free_prefixes : stats_.wholly_free_secondaries;
-        if constexpr (df < 0) {
-            if (c.old_free == sl.lane_count) {  // was wholly free, no longer
-                --w;
-                c.wholly_free = -1;
-            }
-        } else if constexpr (df > 0) {
-            if (c.new_free == sl.lane_count) {  // the last lane came back
-                ++w;
-                sl.free_since = now;
-                c.wholly_free = +1;
+        c.prefix = (prefix_slots_ >> s) & 1u;
+        if constexpr (df != 0) {
+            // Wholly free before a take / after a return: the slot's 16 bits of the free word
+            // (a secondary IP's slot has one lane, its first).
+            const std::uint64_t full = c.prefix ? 0xFFFFu : 1u;
+            const std::uint64_t bits = (free_word >> (lane & 48u)) & 0xFFFFu;
+            if constexpr (df < 0) {
+                if ((bits | (std::uint64_t{1} << (lane % lanes_per_slot))) == full) c.wholly_free = -1;
+            } else {
+                if (bits == full) {
+                    slots_[s].free_since = now;
+                    c.wholly_free = +1;
+                }
             }
         }
         c.eni_free = free_.count();
@@ -249,41 +256,44 @@ public:
     // Each lane operation returns how the slot's wholly-free state moved (-1, 0, +1).
 
     /// free -> assigned. O(1).
-    int take(unsigned lane) noexcept {
-        assert_state(lane, lane_state::free);
-        free_.reset(lane);
-        return adjust(lane, -1, 0, timestamp{});
-    }
+    int take(unsigned lane) noexcept { return change<lane_op::take>(lane, timestamp{}).wholly_free; }
     /// assigned -> cooling. O(1).
-    int cool(unsigned lane) noexcept {
-        assert_state(lane, lane_state::assigned);
-        cooling_.set(lane);
-        return adjust(lane, 0, +1, timestamp{});
-    }
+    int cool(unsigned lane) noexcept { return change<lane_op::cool>(lane, timestamp{}).wholly_free; }
     /// cooling -> assigned (reclaim of a cooling address). O(1).
-    int take_cooling(unsigned lane) noexcept {
-        assert_state(lane, lane_state::cooling);
-        cooling_.reset(lane);
-        return adjust(lane, 0, -1, timestamp{});
-    }
+    int take_cooling(unsigned lane) noexcept { return change<lane_op::take_cooling>(lane, timestamp{}).wholly_free; }
     /// cooling -> free, at time `now`. O(1).
-    int unfreeze(unsigned lane, timestamp now) noexcept {
-        assert_state(lane, lane_state::cooling);
-        cooling_.reset(lane);
-        free_.set(lane);
-        return adjust(lane, +1, -1, now);
-    }
+    int unfreeze(unsigned lane, timestamp now) noexcept { return change<lane_op::unfreeze>(lane, now).wholly_free; }
     /// assigned -> free (no cooldown), at time `now`. O(1).
-    int give_back(unsigned lane, timestamp now) noexcept {
-        assert_state(lane, lane_state::assigned);
-        free_.set(lane);
-        return adjust(lane, +1, 0, now);
-    }
+    int give_back(unsigned lane, timestamp now) noexcept { return change<lane_op::give_back>(lane, now).wholly_free; }
     /// Free lanes of the ENI. O(1).
     [[nodiscard]] std::uint64_t free_count() const noexcept { return free_.count(); }
 
     /// Statistics. O(1).
-    [[nodiscard]] const eni_stats& stats() const noexcept { return stats_; }
+    /// Statistics: the held totals and slot counts are kept, the free, cooling and wholly-free
+    /// figures are read from the lane bitsets (a lane operation maintains no ENI counter).
+    /// O(slots), at most 63 steps.
+    [[nodiscard]] eni_stats stats() const noexcept {
+        eni_stats out = held_;
+        if (!serves_pods_) return out;
+        std::uint64_t secondary_free = 0, secondary_cooling = 0;
+        for (unsigned s = 0; s < slots_.size(); ++s) {
+            const slot& sl = slots_[s];
+            if (sl.kind == slot_kind::empty || sl.leaving) continue;
+            const std::uint64_t free_bits = field_of(free_, s), cooling_bits = field_of(cooling_, s);
+            if (sl.kind == slot_kind::prefix) {
+                if (free_bits == 0xFFFFu) ++out.wholly_free_prefixes;
+            } else {
+                secondary_free += free_bits & 1u;
+                secondary_cooling += cooling_bits & 1u;
+                if (free_bits & 1u) ++out.wholly_free_secondaries;
+            }
+        }
+        out.secondary_lanes.free = secondary_free;
+        out.secondary_lanes.cooling = secondary_cooling;
+        out.prefix_lanes.free = free_.count() - secondary_free;
+        out.prefix_lanes.cooling = cooling_.count() - secondary_cooling;
+        return out;
+    }
 
     /// Recomputes every counter from the slots and bitsets and compares. O(lanes).
     /// Errors: `pool_invariant_broken` naming the first contradiction.
@@ -309,9 +319,8 @@ public:
             }
             free_bits += f;
             cooling_bits += c;
-            if (f != sl.free || c != sl.cooling)
-                return broken(fmt::format("slot {} counts {} free / {} cooling, bits say {} / {}", s,
-                                          sl.free, sl.cooling, f, c));
+            if (((prefix_slots_ >> s) & 1u) != (sl.kind == slot_kind::prefix ? 1u : 0u))
+                return broken(fmt::format("slot {}'s kind and the prefix-slot mask differ", s));
             if (sl.kind == slot_kind::empty) {
                 if (sl.leaving) return broken(fmt::format("empty slot {} is leaving", s));
                 continue;
@@ -326,14 +335,14 @@ public:
                 k.total += sl.lanes();
                 k.free += f;
                 k.cooling += c;
-                if (sl.wholly_free())
+                if (f == sl.lanes())
                     (sl.kind == slot_kind::prefix ? expect.wholly_free_prefixes
                                                   : expect.wholly_free_secondaries)++;
             }
         }
         if (free_bits != free_.count() || cooling_bits != cooling_.count())
             return broken("a bitset holds a lane beyond the slots");
-        if (!(expect == stats_)) return broken("the ENI's counters differ from its lanes");
+        if (!(expect == stats())) return broken("the ENI's counters differ from its lanes");
         if (detaching_)
             for (const slot& sl : slots_)
                 if (sl.kind != slot_kind::empty && !sl.leaving)
@@ -353,32 +362,20 @@ private:
     }
 
     lane_counts& counts_of(const slot& sl) noexcept {
-        return sl.kind == slot_kind::prefix ? stats_.prefix_lanes : stats_.secondary_lanes;
-    }
-    unsigned& wholly_free_of(const slot& sl) noexcept {
-        return sl.kind == slot_kind::prefix ? stats_.wholly_free_prefixes : stats_.wholly_free_secondaries;
+        return sl.kind == slot_kind::prefix ? held_.prefix_lanes : held_.secondary_lanes;
     }
 
-    // Moves the counters of `lane`'s slot by (dfree, dcooling) and tracks wholly-free.
-    ENIPOOL_HOT_INLINE int adjust(unsigned lane, int dfree, int dcooling, timestamp now) noexcept {
-        slot& sl = slots_[lane / lanes_per_slot];
-        const bool was_wholly_free = sl.wholly_free();
-        sl.free = static_cast<std::uint8_t>(sl.free + dfree);
-        sl.cooling = static_cast<std::uint8_t>(sl.cooling + dcooling);
-        lane_counts& k = counts_of(sl);
-        k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + dfree);
-        k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dcooling);
-        const bool is_wholly_free = sl.wholly_free();
-        if (is_wholly_free != was_wholly_free) {
-            if (is_wholly_free) {
-                ++wholly_free_of(sl);
-                sl.free_since = now;
-                return +1;
-            }
-            --wholly_free_of(sl);
-            return -1;
-        }
-        return 0;
+    static constexpr unsigned slots_per_word = 64 / lanes_per_slot;
+    // The bits of slot `s`'s lanes within its word: 16 for a prefix, the first for a secondary IP.
+    static constexpr std::uint64_t lane_field(unsigned s, bool prefix) noexcept {
+        return (prefix ? std::uint64_t{0xFFFF} : std::uint64_t{1}) << ((s % slots_per_word) * lanes_per_slot);
+    }
+    // Slot `s`'s 16 bits of a lane bitset.
+    static std::uint64_t field_of(const lane_bitset& bits, unsigned s) noexcept {
+        return (bits.word_at(s / slots_per_word) >> ((s % slots_per_word) * lanes_per_slot)) & 0xFFFFu;
+    }
+    static unsigned lanes_in(const lane_bitset& bits, unsigned s) noexcept {
+        return static_cast<unsigned>(std::popcount(static_cast<std::uint16_t>(field_of(bits, s))));
     }
 
     // A (new or returning) slot's lanes all become free; nothing when the ENI serves no pods.
@@ -386,13 +383,8 @@ private:
         slot& sl = slots_[s];
         sl.leaving = false;
         if (!serves_pods_) return;
-        for (unsigned l = 0; l < sl.lanes(); ++l) free_.set(s * lanes_per_slot + l);
-        sl.free = static_cast<std::uint8_t>(sl.lanes());
-        sl.cooling = 0;
-        lane_counts& k = counts_of(sl);
-        k.total += sl.lanes();
-        k.free += sl.lanes();
-        ++wholly_free_of(sl);
+        free_.set_bits(s / slots_per_word, lane_field(s, sl.kind == slot_kind::prefix));
+        counts_of(sl).total += sl.lanes();
         sl.free_since = now;
     }
 
@@ -400,12 +392,8 @@ private:
     void leave_service(unsigned s) noexcept {
         slot& sl = slots_[s];
         if (serves_pods_) {
-            for (unsigned l = 0; l < sl.lanes(); ++l) free_.reset(s * lanes_per_slot + l);
-            lane_counts& k = counts_of(sl);
-            k.total -= sl.lanes();
-            k.free -= sl.free;
-            if (sl.wholly_free()) --wholly_free_of(sl);
-            sl.free = 0;
+            counts_of(sl).total -= sl.lanes();
+            free_.reset_bits(s / slots_per_word, lane_field(s, sl.kind == slot_kind::prefix));
         }
         sl.leaving = true;
     }
@@ -417,7 +405,8 @@ private:
     std::vector<slot> slots_;
     lane_bitset free_;
     lane_bitset cooling_;
-    eni_stats stats_;
+    std::uint64_t prefix_slots_ = 0;  // bit s: slot s holds a /28 (the hot path's slot kind)
+    eni_stats held_;  // the kept part of stats(): lanes held per kind, slots per kind
     std::uint16_t device_index_ = 0;
     std::uint16_t network_card_ = 0;
     eni_flags flags_;

@@ -329,8 +329,8 @@ public:
         return stats_snapshot();
     }
 
-    /// One ENI's statistics by index into enis() (no drain). O(1).
-    [[nodiscard]] const eni_stats& eni_stats_at(std::size_t index) const noexcept { return enis_[index].stats(); }
+    /// One ENI's statistics by index into enis() (no drain). O(slots of the ENI).
+    [[nodiscard]] eni_stats eni_stats_at(std::size_t index) const noexcept { return enis_[index].stats(); }
 
     // --- read access (checkpoints, tools) -------------------------------------------------
 
@@ -434,18 +434,20 @@ public:
             ev.efa_only = x->flags().efa_only;
             ev.slots_total = x->slot_count();
             ev.slots_used = x->slots_used();
-            ev.prefixes = x->stats().prefixes;
-            ev.secondaries = x->stats().secondaries;
-            ev.assigned = x->stats().assigned();
-            ev.cooling = x->stats().cooling();
-            ev.free = x->stats().free();
+            const eni_stats es = x->stats();
+            ev.prefixes = es.prefixes;
+            ev.secondaries = es.secondaries;
+            ev.assigned = es.assigned();
+            ev.cooling = es.cooling();
+            ev.free = es.free();
             ev.attached_at = x->attached_at();
             if (x->serves_pods())
-                for (const auto& sl : x->slots())
-                    if (sl.wholly_free()) ev.wholly_free.push_back(free_cidr{sl.cidr(), sl.free_since});
+                for (unsigned slot = 0; slot < x->slot_count(); ++slot)
+                    if (x->wholly_free(slot))
+                        ev.wholly_free.push_back(free_cidr{x->slot_at(slot).cidr(), x->slot_at(slot).free_since});
             if (x->serves_pods()) {
-                v.total_prefixes += x->stats().prefixes;
-                v.free_prefixes += x->stats().wholly_free_prefixes;
+                v.total_prefixes += es.prefixes;
+                v.free_prefixes += es.wholly_free_prefixes;
             }
             v.enis.push_back(std::move(ev));
         }
@@ -505,7 +507,7 @@ public:
                 std::vector<ipv4_prefix> kept;
                 for (const ipv4_prefix& c : rel->cidrs) {
                     const auto s = slot_of(*index, c);
-                    if (s && enis_[*index].slot_at(*s).wholly_free()) {
+                    if (s && enis_[*index].wholly_free(*s)) {
                         set_leaving(*index, *s, true, v.now);
                         kept.push_back(c);
                     }
@@ -734,19 +736,18 @@ private:
     void change_lane(unsigned e, unsigned lane, Op op) noexcept {
         eni& x = enis_[e];
         const unsigned s = lane / lanes_per_slot;
-        const auto& sl = x.slot_at(s);
-        const unsigned old_free = sl.free, old_cooling = sl.cooling;
+        const unsigned old_free = x.slot_free(s), old_cooling = x.slot_cooling(s);
         const bool had_free = x.free_count() != 0;
         const int wholly_free_delta = op(x, lane);
-        const bool prefix = sl.kind == slot_kind::prefix;
+        const bool prefix = x.slot_at(s).kind == slot_kind::prefix;
         lane_counts& k = prefix ? node_.prefix_lanes : node_.secondary_lanes;
-        k.free = k.free + sl.free - old_free;
-        k.cooling = k.cooling + sl.cooling - old_cooling;
+        k.free = k.free + x.slot_free(s) - old_free;
+        k.cooling = k.cooling + x.slot_cooling(s) - old_cooling;
         if (wholly_free_delta != 0) {
             unsigned& w = prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
             w = wholly_free_delta > 0 ? w + 1 : w - 1;
         }
-        packer_.slot_changed(e, s, old_free, sl.free);
+        packer_.slot_changed(e, s, old_free, x.slot_free(s));
         const bool has_free = x.free_count() != 0;
         if (has_free != had_free) {
             if (has_free) {
@@ -772,7 +773,10 @@ private:
                 unsigned& w = c.prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
                 w = c.wholly_free > 0 ? w + 1 : w - 1;
             }
-            packer_.slot_changed(e, lane / lanes_per_slot, c.old_free, c.new_free);
+            if constexpr (detail::packer<packing_type>::tracks_slots) {
+                const unsigned s = lane / lanes_per_slot, now_free = enis_[e].slot_free(s);
+                packer_.slot_changed(e, s, static_cast<unsigned>(static_cast<int>(now_free) - df), now_free);
+            }
             if constexpr (df < 0) {
                 if (c.eni_free == 0) enis_with_free_.reset(e);
             } else {
@@ -785,12 +789,12 @@ private:
     template <class Op>
     void change_slot(unsigned e, unsigned s, Op op) noexcept {
         eni& x = enis_[e];
-        const unsigned old_free = x.slot_at(s).free;
+        const unsigned old_free = x.slot_free(s);
         add_stats(node_, x.stats(), -1);
         op(x);
         add_stats(node_, x.stats(), +1);
-        packer_.slot_changed(e, s, old_free, x.slot_at(s).free);
-        if (x.stats().free() == 0) {
+        packer_.slot_changed(e, s, old_free, x.slot_free(s));
+        if (x.free_count() == 0) {
             enis_with_free_.reset(e);
         } else {
             enis_with_free_.set(e);

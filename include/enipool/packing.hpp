@@ -51,6 +51,7 @@ public:
         const auto e = static_cast<unsigned>(with_free.find_first());
         return {e, static_cast<unsigned>(enis[e].free_lanes().find_first())};
     }
+    static constexpr bool tracks_slots = false;  ///< slot_changed does nothing: skip counting
     void slot_changed(unsigned, unsigned, unsigned, unsigned) noexcept {}
     template <class Enis>
     [[nodiscard]] result<void> check(const Enis&) const { return success(); }
@@ -70,6 +71,7 @@ public:
         last_slot_[e] = static_cast<std::uint8_t>(lane / lanes_per_slot);
         return {e, lane};
     }
+    static constexpr bool tracks_slots = false;  ///< slot_changed does nothing: skip counting
     void slot_changed(unsigned, unsigned, unsigned, unsigned) noexcept {}
     template <class Enis>
     [[nodiscard]] result<void> check(const Enis&) const { return success(); }
@@ -99,6 +101,7 @@ public:
         const auto s = static_cast<unsigned>(node_slot % max_slots_per_eni);
         return {e, static_cast<unsigned>(enis[e].free_lanes().find_next(s * lanes_per_slot))};
     }
+    static constexpr bool tracks_slots = true;
     void slot_changed(unsigned e, unsigned s, unsigned old_free, unsigned new_free) noexcept {
         if (old_free == new_free) return;
         const std::size_t node_slot = std::size_t{e} * max_slots_per_eni + s;
@@ -122,7 +125,7 @@ public:
         std::size_t expected = 0;
         for (unsigned e = 0; e < enis.size(); ++e)
             for (unsigned s = 0; s < enis[e].slot_count(); ++s) {
-                const unsigned f = enis[e].slot_at(s).free;
+                const unsigned f = enis[e].slot_free(s);
                 if (f == 0) continue;
                 ++expected;
                 if (!buckets_[f - 1].test(std::size_t{e} * max_slots_per_eni + s))
