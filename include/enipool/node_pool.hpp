@@ -254,7 +254,11 @@ public:
         a.eni = static_cast<std::uint8_t>(e);
         a.lane = static_cast<std::uint16_t>(lane);
         a.assigned_at = t;
-        if constexpr (!std::is_empty_v<metadata_type>) a.metadata = metadata;
+        // A reused slab position keeps its last pod's metadata: copy only what differs (two
+        // std::string assignments cost about a tenth of a hand-out; equal metadata, e.g.
+        // none, skips them).
+        if constexpr (!std::is_empty_v<metadata_type>)
+            if (!(a.metadata == metadata)) a.metadata = metadata;
         return address;
     }
 

@@ -105,6 +105,26 @@ TEST_CASE("assign is idempotent: the same key gets the same address", "[node_poo
     CHECK(p.assign_specific(key, first).value() == first);            // idempotent too
 }
 
+TEST_CASE("a pod filed where a released pod was gets its own metadata, none included", "[node_pool]") {
+    // The pod table reuses the released pod's slab position, metadata and all; assign
+    // copies metadata only when it differs, so each case below must overwrite or keep it.
+    manual_clock clk;
+    auto p = make_pool<pool_of<lowest_lane, toy_prefix_first, cni_key>>(clk);
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-0", 0, {cidr("10.0.0.0/28")})).has_value());
+    const auto key = [](char c) { return cni_key::make("aws-cni", std::string(64, c), "eth0").value(); };
+    REQUIRE(p.assign(key('a'), pod_metadata{"default", "web-1"}).has_value());
+    REQUIRE(p.release(key('a')).has_value());
+    REQUIRE(p.assign(key('b')).has_value());  // no metadata: must not inherit web-1's
+    CHECK(p.find(key('b'))->metadata == pod_metadata{});
+    REQUIRE(p.release(key('b')).has_value());
+    REQUIRE(p.assign(key('c'), pod_metadata{"kube-system", "coredns-1"}).has_value());
+    CHECK(p.find(key('c'))->metadata == pod_metadata{"kube-system", "coredns-1"});
+    REQUIRE(p.release(key('c')).has_value());
+    REQUIRE(p.assign(key('d'), pod_metadata{"kube-system", "coredns-1"}).has_value());  // equal: kept
+    CHECK(p.find(key('d'))->metadata == pod_metadata{"kube-system", "coredns-1"});
+    CHECK(p.check().has_value());
+}
+
 TEST_CASE("reclaim_cooling_when_exhausted takes the oldest cooling address", "[node_pool]") {
     manual_clock clk;
     for (const bool reclaim : {false, true}) {
