@@ -77,7 +77,14 @@ public:
 
     pod_table() = default;
     pod_table(pod_table&&) noexcept = default;
-    pod_table& operator=(pod_table&&) noexcept = default;
+    /// Swaps rather than move-assigning the index: GCC 12 reports a false
+    /// -Wstringop-overflow inside Boost.Unordered's move assignment once it is inlined. The
+    /// moved-from table holds this one's old entries until it is destroyed or assigned.
+    pod_table& operator=(pod_table&& other) noexcept {
+        store_.swap(other.store_);
+        index_.swap(other.index_);
+        return *this;
+    }
     /// Deep copy. O(n). Allocates.
     pod_table(const pod_table& other) { copy_from(other); }
     pod_table& operator=(const pod_table& other) {
