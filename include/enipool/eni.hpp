@@ -7,7 +7,7 @@
 // Free and cooling lanes are `hierarchical_bitset<1008>`s; assigned is what is neither.
 // A slot's 16 lanes share one 64-bit bitset word, so a slot's free and cooling counts and
 // whether it is wholly free are read from that word, not kept: a lane operation touches
-// the bitsets and the per-kind counters (which make every statistic O(1)), nothing else.
+// the bitsets (and stamps `free_since` when a slot becomes wholly free), nothing else.
 #pragma once
 
 #include <enipool/bitset.hpp>
@@ -35,7 +35,7 @@ enum class lane_state : std::uint8_t { none, free, assigned, cooling, leaving };
 
 inline constexpr unsigned lanes_per_slot = addresses_per_prefix;
 inline constexpr unsigned max_lanes_per_eni = max_slots_per_eni * lanes_per_slot;  // 1008
-static_assert(lanes_per_slot == 16, "a slot's lanes are a 16-bit field of a 64-bit bitset word (lane & 48)");
+static_assert(lanes_per_slot == 16, "a slot's lanes are a 16-bit field of a 64-bit bitset word");
 /// ENIs one node pool can hold, on all cards together (the largest type has 24 on its default card).
 inline constexpr unsigned max_enis_per_node = 64;
 
@@ -164,8 +164,7 @@ public:
     [[nodiscard]] bool wholly_free(unsigned s) const noexcept {
         const slot& sl = slots_[s];
         if (sl.kind == slot_kind::empty || sl.leaving || !serves_pods_) return false;
-        const std::uint64_t field = lane_field(s, sl.kind == slot_kind::prefix);
-        return (free_.word_at(s / slots_per_word) & field) == field;
+        return field_of(free_, s) == full_field(sl.kind == slot_kind::prefix);
     }
 
     /// Marks a wholly free slot leaving (its free lanes leave the free set), or returns a
@@ -238,8 +237,8 @@ public:
         if constexpr (df != 0) {
             // Wholly free before a take / after a return: the slot's 16 bits of the free word
             // (a secondary IP's slot has one lane, its first).
-            const std::uint64_t full = c.prefix ? 0xFFFFu : 1u;
-            const std::uint64_t bits = (free_word >> (lane & 48u)) & 0xFFFFu;
+            const std::uint64_t full = full_field(c.prefix);
+            const std::uint64_t bits = field_in(free_word, s);
             if constexpr (df < 0) {
                 if ((bits | (std::uint64_t{1} << (lane % lanes_per_slot))) == full) c.wholly_free = -1;
             } else {
@@ -268,7 +267,6 @@ public:
     /// Free lanes of the ENI. O(1).
     [[nodiscard]] std::uint64_t free_count() const noexcept { return free_.count(); }
 
-    /// Statistics. O(1).
     /// Statistics: the held totals and slot counts are kept, the free, cooling and wholly-free
     /// figures are read from the lane bitsets (a lane operation maintains no ENI counter).
     /// O(slots), at most 63 steps.
@@ -281,7 +279,7 @@ public:
             if (sl.kind == slot_kind::empty || sl.leaving) continue;
             const std::uint64_t free_bits = field_of(free_, s), cooling_bits = field_of(cooling_, s);
             if (sl.kind == slot_kind::prefix) {
-                if (free_bits == 0xFFFFu) ++out.wholly_free_prefixes;
+                if (free_bits == full_field(true)) ++out.wholly_free_prefixes;
             } else {
                 secondary_free += free_bits & 1u;
                 secondary_cooling += cooling_bits & 1u;
@@ -365,14 +363,23 @@ private:
         return sl.kind == slot_kind::prefix ? held_.prefix_lanes : held_.secondary_lanes;
     }
 
+    // A slot's lanes are a 16-bit field of one bitset word: slot s is bits
+    // 16*(s % 4) .. +15 of word s / 4. A prefix uses the whole field, a secondary IP its
+    // first bit.
     static constexpr unsigned slots_per_word = 64 / lanes_per_slot;
-    // The bits of slot `s`'s lanes within its word: 16 for a prefix, the first for a secondary IP.
+    static constexpr unsigned field_shift(unsigned s) noexcept { return (s % slots_per_word) * lanes_per_slot; }
+    // The field with every lane of the slot set.
+    static constexpr std::uint64_t full_field(bool prefix) noexcept { return prefix ? 0xFFFFu : 1u; }
+    // The bits of slot `s`'s lanes within its word, for set_bits / reset_bits.
     static constexpr std::uint64_t lane_field(unsigned s, bool prefix) noexcept {
-        return (prefix ? std::uint64_t{0xFFFF} : std::uint64_t{1}) << ((s % slots_per_word) * lanes_per_slot);
+        return full_field(prefix) << field_shift(s);
     }
-    // Slot `s`'s 16 bits of a lane bitset.
+    // Slot `s`'s field of `word` (the word holding its lanes), and of a lane bitset.
+    static constexpr std::uint64_t field_in(std::uint64_t word, unsigned s) noexcept {
+        return (word >> field_shift(s)) & 0xFFFFu;
+    }
     static std::uint64_t field_of(const lane_bitset& bits, unsigned s) noexcept {
-        return (bits.word_at(s / slots_per_word) >> ((s % slots_per_word) * lanes_per_slot)) & 0xFFFFu;
+        return field_in(bits.word_at(s / slots_per_word), s);
     }
     static unsigned lanes_in(const lane_bitset& bits, unsigned s) noexcept {
         return static_cast<unsigned>(std::popcount(static_cast<std::uint16_t>(field_of(bits, s))));

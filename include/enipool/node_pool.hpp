@@ -293,7 +293,7 @@ public:
         }
         if (max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
         allocation& a = *pods_.try_insert(key, h).first;  // new: the key was not found above
-        change_lane(where->first, where->second, [](eni& y, unsigned l) { return y.take(l); });
+        change_lane<eni::lane_op::take>(where->first, where->second, t);
         a = allocation{address, static_cast<std::uint8_t>(where->first), static_cast<std::uint16_t>(where->second),
                        assigned_at.value_or(t), metadata};
         return address;
@@ -375,7 +375,8 @@ public:
                                           [](timestamp t, const cooling_entry& c) { return t < c.released_at; });
         cooling_.insert(pos, cooling_entry{address, static_cast<std::uint8_t>(where->first),
                                            static_cast<std::uint16_t>(where->second), released_at});
-        change_lane(where->first, where->second, [](eni& x, unsigned l) { return x.take(l) + x.cool(l); });
+        change_lane<eni::lane_op::take>(where->first, where->second, released_at);  // free -> cooling
+        change_lane<eni::lane_op::cool>(where->first, where->second, released_at);
         return success();
     }
 
@@ -734,37 +735,9 @@ private:
         return s;
     }
 
-    // Runs a lane operation on ENI e and keeps the node counters, the ENI-with-free bitset
-    // and the packer in step. The hot path: a few adds, no loop.
-    template <class Op>
-    void change_lane(unsigned e, unsigned lane, Op op) noexcept {
-        eni& x = enis_[e];
-        const unsigned s = lane / lanes_per_slot;
-        const unsigned old_free = x.slot_free(s), old_cooling = x.slot_cooling(s);
-        const bool had_free = x.free_count() != 0;
-        const int wholly_free_delta = op(x, lane);
-        const bool prefix = x.slot_at(s).kind == slot_kind::prefix;
-        lane_counts& k = prefix ? node_.prefix_lanes : node_.secondary_lanes;
-        k.free = k.free + x.slot_free(s) - old_free;
-        k.cooling = k.cooling + x.slot_cooling(s) - old_cooling;
-        if (wholly_free_delta != 0) {
-            unsigned& w = prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
-            w = wholly_free_delta > 0 ? w + 1 : w - 1;
-        }
-        packer_.slot_changed(e, s, old_free, x.slot_free(s));
-        const bool has_free = x.free_count() != 0;
-        if (has_free != had_free) {
-            if (has_free) {
-                enis_with_free_.set(e);
-            } else {
-                enis_with_free_.reset(e);
-            }
-        }
-    }
-
-    // The hot path's version: one lane operation of a known kind, the ENI's and the node's
-    // counters moved by the same compile-time deltas, the ENI-with-free bitset and the packer
-    // touched only when the operation changes free lanes.
+    // Runs lane operation Op on ENI e and keeps the node's counters (moved by the
+    // operation's compile-time deltas), the ENI-with-free bitset and the packer in step; the
+    // latter two are touched only when the operation changes free lanes. O(1), no loop.
     template <eni::lane_op Op>
     ENIPOOL_HOT_INLINE void change_lane(unsigned e, unsigned lane, timestamp t) noexcept {
         constexpr int df = eni::free_delta<Op>, dc = eni::cooling_delta<Op>;

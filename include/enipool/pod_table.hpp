@@ -74,7 +74,6 @@ private:
     using index_type = boost::unordered_flat_set<slot, slot_hash, slot_equal>;
 
 public:
-
     pod_table() = default;
     pod_table(pod_table&&) noexcept = default;
     /// Swaps rather than move-assigning the index: GCC 12 reports a false
@@ -94,7 +93,6 @@ public:
         }
         return *this;
     }
-    ~pod_table() = default;
 
     /// 32 well-mixed bits of the key's hash (mixed here when `Hasher` does not avalanche,
     /// e.g. the identity hash of integers). O(key length), O(1) for cni_key (cached).
@@ -110,8 +108,7 @@ public:
 
     /// The value filed under `key` (whose hash() is `h`), or nullptr. One probe, O(1).
     [[nodiscard]] ENIPOOL_HOT_INLINE Value* find(const Key& key, std::uint32_t h) noexcept {
-        auto it = index_.find(probe{&key, h});
-        return it == index_.end() ? nullptr : &store_->slab[it->index].second;
+        return const_cast<Value*>(std::as_const(*this).find(key, h));
     }
     [[nodiscard]] ENIPOOL_HOT_INLINE const Value* find(const Key& key, std::uint32_t h) const noexcept {
         auto it = index_.find(probe{&key, h});
