@@ -155,6 +155,9 @@ public:
     [[nodiscard]] constexpr std::size_t count() const noexcept { return count_; }
     [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }
     [[nodiscard]] constexpr bool full() const noexcept { return count_ == Capacity; }
+    /// True if there is a member, read from the single top-level word rather than the count
+    /// (a hot path that has just changed the set need not wait for the count's update). O(1).
+    [[nodiscard]] constexpr bool any() const noexcept { return words_[shape.total_words - 1] != 0; }
 
     /// The smallest member, or npos. O(levels).
     [[nodiscard]] constexpr std::size_t find_first() const noexcept {

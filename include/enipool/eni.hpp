@@ -4,10 +4,13 @@
 // out). Each slot is empty, one secondary IPv4 address or one /28 prefix. Slot i covers
 // lanes 16*i .. 16*i+15: a prefix uses all 16, a secondary IP lane 16*i only. A lane of an
 // occupied slot is free, assigned, cooling, or leaving (its CIDR is being given back).
-// Free and cooling lanes are `hierarchical_bitset<1008>`s; assigned is what is neither.
-// A slot's 16 lanes share one 64-bit bitset word, so a slot's free and cooling counts and
-// whether it is wholly free are read from that word, not kept: a lane operation touches
-// the bitsets (and stamps `free_since` when a slot becomes wholly free), nothing else.
+// Free lanes are a `hierarchical_bitset<1008>` (searched for the next lane to hand out);
+// cooling lanes are 16 plain words (never searched: the node's cooldown FIFO says which
+// lane leaves next); assigned is what is neither. A slot's 16 lanes share one 64-bit word,
+// so a slot's free and cooling counts and whether it is wholly free are read from that
+// word, not kept: a lane operation touches the words (and stamps `free_since` when a slot
+// becomes wholly free), nothing else. No counter is read-modified-written on the hot path:
+// on a 2-vCPU VM such chains through memory cost more than the instructions around them.
 #pragma once
 
 #include <enipool/bitset.hpp>
@@ -78,6 +81,8 @@ struct eni_stats {
 class eni {
 public:
     using lane_bitset = hierarchical_bitset<max_lanes_per_eni>;
+    /// Plain lane words (bit `lane % 64` of word `lane / 64`), for sets that are never searched.
+    using lane_words = std::array<std::uint64_t, (max_lanes_per_eni + 63) / 64>;
 
     /// One slot. Its lanes' states are in the ENI (`slot_free`, `slot_cooling`, `wholly_free`).
     struct slot {
@@ -157,9 +162,9 @@ public:
     }
 
     /// Free lanes of slot `s`. O(1).
-    [[nodiscard]] unsigned slot_free(unsigned s) const noexcept { return lanes_in(free_, s); }
+    [[nodiscard]] unsigned slot_free(unsigned s) const noexcept { return lanes_in(field_of(free_, s)); }
     /// Cooling lanes of slot `s`. O(1).
-    [[nodiscard]] unsigned slot_cooling(unsigned s) const noexcept { return lanes_in(cooling_, s); }
+    [[nodiscard]] unsigned slot_cooling(unsigned s) const noexcept { return lanes_in(field_of(cooling_, s)); }
     /// True if slot `s` is occupied, in service and every lane of it is free. O(1).
     [[nodiscard]] bool wholly_free(unsigned s) const noexcept {
         const slot& sl = slots_[s];
@@ -180,7 +185,12 @@ public:
 
     // --- lanes -------------------------------------------------------------------------
     [[nodiscard]] const lane_bitset& free_lanes() const noexcept { return free_; }
-    [[nodiscard]] const lane_bitset& cooling_lanes() const noexcept { return cooling_; }
+    /// Cooling lanes of the ENI. O(slots).
+    [[nodiscard]] std::uint64_t cooling_count() const noexcept {
+        std::uint64_t n = 0;
+        for (const std::uint64_t w : cooling_) n += static_cast<std::uint64_t>(std::popcount(w));
+        return n;
+    }
 
     /// The address of lane `lane` of an occupied slot. O(1).
     [[nodiscard]] ipv4_address address_of(unsigned lane) const noexcept {
@@ -193,7 +203,7 @@ public:
         if (lane % lanes_per_slot >= sl.lanes()) return lane_state::none;
         if (sl.leaving) return lane_state::leaving;
         if (free_.test(lane)) return lane_state::free;
-        if (cooling_.test(lane)) return lane_state::cooling;
+        if (is_cooling(lane)) return lane_state::cooling;
         return lane_state::assigned;
     }
 
@@ -207,7 +217,9 @@ public:
     struct lane_change {
         bool prefix = false;       ///< the lane's slot is a /28 (else a secondary IP)
         int wholly_free = 0;       ///< how the slot's wholly-free state moved (-1, 0, +1)
-        std::uint64_t eni_free = 0;  ///< the ENI's free lanes after
+        /// The ENI's free lanes went from some to none (a take) or from none to some (a
+        /// return); read from the top summary word, not from a count.
+        bool eni_free_edge = false;
     };
 
     /// Free-lane and cooling-lane deltas of each operation.
@@ -226,13 +238,20 @@ public:
         assert_state(lane, Op == lane_op::take ? lane_state::free
                            : (Op == lane_op::cool || Op == lane_op::give_back) ? lane_state::assigned
                                                                                 : lane_state::cooling);
-        if constexpr (dc > 0) cooling_.insert_absent(lane);
-        if constexpr (dc < 0) cooling_.erase_present(lane);
-        [[maybe_unused]] std::uint64_t free_word = 0;  // the free word holding the lane, after
-        if constexpr (df > 0) free_word = free_.insert_absent(lane);
-        if constexpr (df < 0) free_word = free_.erase_present(lane);
-        const unsigned s = lane / lanes_per_slot;
+        const std::uint64_t bit = std::uint64_t{1} << (lane % 64);
+        if constexpr (dc > 0) cooling_[lane / 64] |= bit;
+        if constexpr (dc < 0) cooling_[lane / 64] &= ~bit;
         lane_change c;
+        [[maybe_unused]] std::uint64_t free_word = 0;  // the free word holding the lane, after
+        if constexpr (df > 0) {
+            c.eni_free_edge = !free_.any();
+            free_word = free_.insert_absent(lane);
+        }
+        if constexpr (df < 0) {
+            free_word = free_.erase_present(lane);
+            c.eni_free_edge = !free_.any();
+        }
+        const unsigned s = lane / lanes_per_slot;
         c.prefix = (prefix_slots_ >> s) & 1u;
         if constexpr (df != 0) {
             // Wholly free before a take / after a return: the slot's 16 bits of the free word
@@ -248,7 +267,6 @@ public:
                 }
             }
         }
-        c.eni_free = free_.count();
         return c;
     }
 
@@ -289,15 +307,14 @@ public:
         out.secondary_lanes.free = secondary_free;
         out.secondary_lanes.cooling = secondary_cooling;
         out.prefix_lanes.free = free_.count() - secondary_free;
-        out.prefix_lanes.cooling = cooling_.count() - secondary_cooling;
+        out.prefix_lanes.cooling = cooling_count() - secondary_cooling;
         return out;
     }
 
     /// Recomputes every counter from the slots and bitsets and compares. O(lanes).
     /// Errors: `pool_invariant_broken` naming the first contradiction.
     [[nodiscard]] result<void> check() const {
-        if (!free_.invariants_hold() || !cooling_.invariants_hold())
-            return broken("a lane bitset's summary or count is wrong");
+        if (!free_.invariants_hold()) return broken("the free-lane bitset's summary or count is wrong");
         if (slots_.size() > max_slots_per_eni) return broken("more than 63 slots");
         eni_stats expect;
         std::size_t free_bits = 0, cooling_bits = 0;
@@ -306,14 +323,14 @@ public:
             unsigned f = 0, c = 0;
             for (unsigned l = 0; l < lanes_per_slot; ++l) {
                 const unsigned lane = s * lanes_per_slot + l;
-                const bool is_free = free_.test(lane), is_cooling = cooling_.test(lane);
-                if (is_free && is_cooling) return broken(fmt::format("lane {} is free and cooling", lane));
-                if ((is_free || is_cooling) && (l >= sl.lanes() || !serves_pods_))
+                const bool is_free = free_.test(lane), cooling = is_cooling(lane);
+                if (is_free && cooling) return broken(fmt::format("lane {} is free and cooling", lane));
+                if ((is_free || cooling) && (l >= sl.lanes() || !serves_pods_))
                     return broken(fmt::format("lane {} is free or cooling outside a served slot", lane));
-                if ((is_free || is_cooling) && sl.leaving)
+                if ((is_free || cooling) && sl.leaving)
                     return broken(fmt::format("lane {} of a leaving slot is free or cooling", lane));
                 f += is_free ? 1u : 0u;
-                c += is_cooling ? 1u : 0u;
+                c += cooling ? 1u : 0u;
             }
             free_bits += f;
             cooling_bits += c;
@@ -338,7 +355,7 @@ public:
                                                   : expect.wholly_free_secondaries)++;
             }
         }
-        if (free_bits != free_.count() || cooling_bits != cooling_.count())
+        if (free_bits != free_.count() || cooling_bits != cooling_count())
             return broken("a bitset holds a lane beyond the slots");
         if (!(expect == stats())) return broken("the ENI's counters differ from its lanes");
         if (detaching_)
@@ -381,9 +398,13 @@ private:
     static std::uint64_t field_of(const lane_bitset& bits, unsigned s) noexcept {
         return field_in(bits.word_at(s / slots_per_word), s);
     }
-    static unsigned lanes_in(const lane_bitset& bits, unsigned s) noexcept {
-        return static_cast<unsigned>(std::popcount(static_cast<std::uint16_t>(field_of(bits, s))));
+    static std::uint64_t field_of(const lane_words& words, unsigned s) noexcept {
+        return field_in(words[s / slots_per_word], s);
     }
+    static unsigned lanes_in(std::uint64_t field) noexcept {
+        return static_cast<unsigned>(std::popcount(static_cast<std::uint16_t>(field)));
+    }
+    bool is_cooling(unsigned lane) const noexcept { return (cooling_[lane / 64] >> (lane % 64)) & 1u; }
 
     // A (new or returning) slot's lanes all become free; nothing when the ENI serves no pods.
     void enter_service(unsigned s, timestamp now) noexcept {
@@ -411,7 +432,7 @@ private:
     timestamp attached_at_{};
     std::vector<slot> slots_;
     lane_bitset free_;
-    lane_bitset cooling_;
+    lane_words cooling_{};
     std::uint64_t prefix_slots_ = 0;  // bit s: slot s holds a /28 (the hot path's slot kind)
     eni_stats held_;  // the kept part of stats(): lanes held per kind, slots per kind
     std::uint16_t device_index_ = 0;

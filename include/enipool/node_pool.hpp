@@ -621,7 +621,7 @@ public:
                 return broken(fmt::format("primary IP {} is missing from the index", x.primary_ip()));
         }
         if (cidrs_.size() != cidr_entries) return broken("the CIDR index holds stale entries");
-        if (!(sum == node_)) return broken("node counters differ from the sum over ENIs");
+        if (!(sum == node_sums())) return broken("node counters differ from the sum over ENIs");
         std::set<std::pair<unsigned, unsigned>> lanes;
         if (auto ok = pods_.check(); !ok) return ok;
         for (const auto& [key, a] : allocations()) {
@@ -707,11 +707,15 @@ private:
         }
     }
 
-    static void add_stats(eni_stats& to, const eni_stats& s, int sign) noexcept {
+    // Adds (sign +1) or subtracts ENI statistics. `node_`'s prefix free / cooling figures are
+    // not kept (see node_sums), so they move only when `with_prefix_use` is set.
+    static void add_stats(eni_stats& to, const eni_stats& s, int sign, bool with_prefix_use = true) noexcept {
         const auto mv = [sign](auto& a, auto b) { a = static_cast<std::remove_reference_t<decltype(a)>>(sign > 0 ? a + b : a - b); };
         mv(to.prefix_lanes.total, s.prefix_lanes.total);
-        mv(to.prefix_lanes.free, s.prefix_lanes.free);
-        mv(to.prefix_lanes.cooling, s.prefix_lanes.cooling);
+        if (with_prefix_use) {
+            mv(to.prefix_lanes.free, s.prefix_lanes.free);
+            mv(to.prefix_lanes.cooling, s.prefix_lanes.cooling);
+        }
         mv(to.secondary_lanes.total, s.secondary_lanes.total);
         mv(to.secondary_lanes.free, s.secondary_lanes.free);
         mv(to.secondary_lanes.cooling, s.secondary_lanes.cooling);
@@ -721,30 +725,49 @@ private:
         mv(to.wholly_free_secondaries, s.wholly_free_secondaries);
     }
 
+    // The node's sums over its ENIs, O(1). The hot path keeps only what it cannot derive:
+    // the secondary-IP lanes' free and cooling counts (a prefix pool rarely has any, so
+    // their update sits behind a well-predicted branch) and the wholly-free slot counts.
+    // Every assigned lane is a pod and every cooling lane a cooldown FIFO entry (check()
+    // verifies both), so the node's assigned and cooling figures are those containers'
+    // sizes, and the prefix figures are what the secondary ones leave.
+    eni_stats node_sums() const noexcept {
+        eni_stats n = node_;
+        const std::uint64_t cooling = cooling_.size();
+        const std::uint64_t free = n.total() - pods_.size() - cooling;
+        n.prefix_lanes.free = free - n.secondary_lanes.free;
+        n.prefix_lanes.cooling = cooling - n.secondary_lanes.cooling;
+        return n;
+    }
+
     pool_stats stats_snapshot() const noexcept {
+        const eni_stats n = node_sums();
         pool_stats s;
-        s.prefix_lanes = node_.prefix_lanes;
-        s.secondary_lanes = node_.secondary_lanes;
-        s.total = node_.total();
-        s.free = node_.free();
-        s.cooling = node_.cooling();
-        s.assigned = node_.assigned();
-        s.prefixes = node_.prefixes;
-        s.secondaries = node_.secondaries;
-        s.wholly_free_prefixes = node_.wholly_free_prefixes;
+        s.prefix_lanes = n.prefix_lanes;
+        s.secondary_lanes = n.secondary_lanes;
+        s.total = n.total();
+        s.free = n.free();
+        s.cooling = n.cooling();
+        s.assigned = n.assigned();
+        s.prefixes = n.prefixes;
+        s.secondaries = n.secondaries;
+        s.wholly_free_prefixes = n.wholly_free_prefixes;
         return s;
     }
 
-    // Runs lane operation Op on ENI e and keeps the node's counters (moved by the
-    // operation's compile-time deltas), the ENI-with-free bitset and the packer in step; the
-    // latter two are touched only when the operation changes free lanes. O(1), no loop.
+    // Runs lane operation Op on ENI e and keeps the node's kept counters (node_sums; moved
+    // by the operation's compile-time deltas), the ENI-with-free bitset and the packer in
+    // step; the latter two are touched only when the operation changes free lanes. O(1), no
+    // loop. The caller changes the pod table and the cooldown FIFO to match.
     template <eni::lane_op Op>
     ENIPOOL_HOT_INLINE void change_lane(unsigned e, unsigned lane, timestamp t) noexcept {
         constexpr int df = eni::free_delta<Op>, dc = eni::cooling_delta<Op>;
         const eni::lane_change c = enis_[e].template change<Op>(lane, t);
-        lane_counts& k = c.prefix ? node_.prefix_lanes : node_.secondary_lanes;
-        if constexpr (df != 0) k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + df);
-        if constexpr (dc != 0) k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dc);
+        if (!c.prefix) [[unlikely]] {
+            lane_counts& k = node_.secondary_lanes;
+            if constexpr (df != 0) k.free = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.free) + df);
+            if constexpr (dc != 0) k.cooling = static_cast<std::uint64_t>(static_cast<std::int64_t>(k.cooling) + dc);
+        }
         if constexpr (df != 0) {
             if (c.wholly_free != 0) {
                 unsigned& w = c.prefix ? node_.wholly_free_prefixes : node_.wholly_free_secondaries;
@@ -754,10 +777,12 @@ private:
                 const unsigned s = lane / lanes_per_slot, now_free = enis_[e].slot_free(s);
                 packer_.slot_changed(e, s, static_cast<unsigned>(static_cast<int>(now_free) - df), now_free);
             }
-            if constexpr (df < 0) {
-                if (c.eni_free == 0) enis_with_free_.reset(e);
-            } else {
-                if (c.eni_free == 1) enis_with_free_.set(e);
+            if (c.eni_free_edge) {
+                if constexpr (df < 0) {
+                    enis_with_free_.reset(e);
+                } else {
+                    enis_with_free_.set(e);
+                }
             }
         }
     }
@@ -767,9 +792,9 @@ private:
     void change_slot(unsigned e, unsigned s, Op op) noexcept {
         eni& x = enis_[e];
         const unsigned old_free = x.slot_free(s);
-        add_stats(node_, x.stats(), -1);
+        add_stats(node_, x.stats(), -1, false);
         op(x);
-        add_stats(node_, x.stats(), +1);
+        add_stats(node_, x.stats(), +1, false);
         packer_.slot_changed(e, s, old_free, x.slot_free(s));
         if (x.free_count() == 0) {
             enis_with_free_.reset(e);
@@ -783,8 +808,9 @@ private:
     }
 
     // Pops every cooldown entry whose period has ended. O(1) amortised.
-    void drain(timestamp t) noexcept {
-        while (!cooling_.empty() && cooling_.front().released_at + cfg_.cooldown <= t) {
+    ENIPOOL_HOT_INLINE void drain(timestamp t) noexcept {
+        const timestamp released_by = t - cfg_.cooldown;  // entries released by then have expired
+        while (!cooling_.empty() && cooling_.front().released_at <= released_by) {
             const cooling_entry c = cooling_.front();
             cooling_.pop_front();
             const timestamp expiry = c.released_at + cfg_.cooldown;
@@ -981,7 +1007,7 @@ private:
     std::uint64_t max_pods_ = 0;
     std::vector<eni> enis_;
     hierarchical_bitset<max_enis_per_node> enis_with_free_;
-    eni_stats node_;
+    eni_stats node_;  // kept sums over the ENIs; prefix free / cooling unused (node_sums)
     pod_table_type pods_;                            // key -> allocation
     boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
     boost::unordered_flat_map<std::uint32_t, cidr_ref> cidrs_;       // prefix base / IP -> slot

@@ -50,6 +50,7 @@ void run_against_reference(const std::vector<op>& ops) {
         }
         RC_ASSERT(bits.count() == ref.size());
         RC_ASSERT(bits.empty() == ref.empty());
+        RC_ASSERT(bits.any() == !ref.empty());
         RC_ASSERT(bits.full() == (ref.size() == Capacity));
         RC_ASSERT(bits.find_first() == (ref.empty() ? bits.npos : *ref.begin()));
         RC_ASSERT(bits.find_last() == (ref.empty() ? bits.npos : *ref.rbegin()));

@@ -1,7 +1,8 @@
-// detail::pod_table against std::map: random inserts, finds, erases, copies and moves, with
-// check() and a full comparison after every step. A second run uses a hasher that sends
-// every key to one of four hashes, so that the index's equality, which reads keys through
-// its pointer to the slab, decides every probe (and a copy must point at its own slab).
+// Both pod table layouts (detail::slab_pod_table, detail::inline_pod_table) against
+// std::map: random inserts, finds, erases, copies and moves, with check() and a full
+// comparison after every step. A second run uses a hasher that sends every key to one of
+// four hashes, so that key equality decides every probe (in the slab layout the index's
+// equality reads keys through its pointer to the slab, and a copy must point at its own).
 #include <enipool/pod_table.hpp>
 
 #include <boost/container_hash/hash.hpp>
@@ -11,11 +12,20 @@
 #include <rapidcheck/catch.h>
 
 #include <cstdint>
+#include <type_traits>
 #include <map>
 #include <utility>
 #include <vector>
 
+using enipool::detail::inline_pod_table;
 using enipool::detail::pod_table;
+using enipool::detail::slab_pod_table;
+
+// pod_table picks the inline layout for integers and the slab for CNI keys.
+static_assert(std::is_same_v<pod_table<std::uint64_t, int, boost::hash<std::uint64_t>>,
+                             inline_pod_table<std::uint64_t, int, boost::hash<std::uint64_t>>>);
+static_assert(std::is_same_v<pod_table<enipool::cni_key, int, enipool::cni_key_hash>,
+                             slab_pod_table<enipool::cni_key, int, enipool::cni_key_hash>>);
 
 namespace {
 
@@ -38,9 +48,9 @@ void same_contents(const Table& t, const std::map<std::uint64_t, int>& ref) {
     RC_ASSERT(seen == ref);
 }
 
-template <class Hasher>
+template <template <class, class, class> class Table, class Hasher>
 void run_against_map(const std::vector<step>& steps) {
-    using table = pod_table<std::uint64_t, int, Hasher>;
+    using table = Table<std::uint64_t, int, Hasher>;
     table t;
     std::map<std::uint64_t, int> ref;
     for (const step& s : steps) {
@@ -96,13 +106,20 @@ rc::Gen<std::vector<step>> steps_gen() {
 
 } // namespace
 
-TEST_CASE("pod_table agrees with std::map", "[pod_table][property]") {
-    rc::prop("integer keys, mixed hash", [] { run_against_map<boost::hash<std::uint64_t>>(*steps_gen()); });
-    rc::prop("integer keys, four hash values", [] { run_against_map<four_hashes>(*steps_gen()); });
+TEST_CASE("slab_pod_table agrees with std::map", "[pod_table][property]") {
+    rc::prop("integer keys, mixed hash", [] { run_against_map<slab_pod_table, boost::hash<std::uint64_t>>(*steps_gen()); });
+    rc::prop("integer keys, four hash values", [] { run_against_map<slab_pod_table, four_hashes>(*steps_gen()); });
 }
 
-TEST_CASE("pod_table: a copy is independent of its original", "[pod_table]") {
-    using table = pod_table<std::uint64_t, int, boost::hash<std::uint64_t>>;
+TEST_CASE("inline_pod_table agrees with std::map", "[pod_table][property]") {
+    rc::prop("integer keys, mixed hash", [] { run_against_map<inline_pod_table, boost::hash<std::uint64_t>>(*steps_gen()); });
+    rc::prop("integer keys, four hash values", [] { run_against_map<inline_pod_table, four_hashes>(*steps_gen()); });
+}
+
+TEMPLATE_TEST_CASE("pod_table: a copy is independent of its original", "[pod_table]",
+                   (slab_pod_table<std::uint64_t, int, boost::hash<std::uint64_t>>),
+                   (inline_pod_table<std::uint64_t, int, boost::hash<std::uint64_t>>)) {
+    using table = TestType;
     table a;
     for (std::uint64_t k = 0; k < 100; ++k) *a.try_insert(k, table::hash(k)).first = static_cast<int>(k);
     table b(a);
