@@ -61,12 +61,14 @@ void run_handout(benchmark::State& state, Adapter& pool, const handout_shape& sh
             return;
         }
     // Warm up until the cooldown queue is at its steady state.
-    std::size_t next = 0;  // the oldest pod's key index
+    std::size_t next = 0;              // the oldest pod's key index
+    std::size_t newest = shape.held;   // the next new pod's: (next + held) % keys, kept without a division
     const auto pair = [&](std::uint64_t& assigned_sum, std::uint64_t& released_sum) {
         pool.advance(shape.step);
-        const std::uint32_t a = pool.assign((next + shape.held) % keys);
+        const std::uint32_t a = pool.assign(newest);
         const std::uint32_t r = pool.release(next);
         next = next + 1 == keys ? 0 : next + 1;
+        newest = newest + 1 == keys ? 0 : newest + 1;
         assigned_sum += a;
         released_sum += r;
         return a != 0 && r != 0;

@@ -182,11 +182,13 @@ public:
         timestamp released_at{};
     };
 
-    /// Every pod, key -> allocation: a forward range of `const std::pair<key_type,
-    /// allocation>&` (unordered) with size() and empty(). Valid until the pool changes.
+    /// Every pod, key -> allocation: a forward range of `const value_type&` (unordered) with
+    /// size() and empty(). Valid until the pool changes.
     class allocation_map {
     public:
-        using value_type = std::pair<key_type, allocation>;
+        /// std::pair<const key_type, allocation> for integer keys, std::pair<key_type,
+        /// allocation> for CNI keys (detail::pod_table's two layouts).
+        using value_type = typename detail::pod_table<key_type, allocation, hasher>::value_type;
         using const_iterator = typename detail::pod_table<key_type, allocation, hasher>::const_iterator;
         using iterator = const_iterator;
         [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
@@ -254,9 +256,9 @@ public:
         a.eni = static_cast<std::uint8_t>(e);
         a.lane = static_cast<std::uint16_t>(lane);
         a.assigned_at = t;
-        // A reused slab position keeps its last pod's metadata: copy only what differs (two
-        // std::string assignments cost about a tenth of a hand-out; equal metadata, e.g.
-        // none, skips them).
+        // A new entry holds default metadata or, in the slab layout (CNI keys), its position's
+        // last pod's: copy only what differs (two std::string assignments cost about a tenth
+        // of a hand-out; equal metadata, e.g. none, skips them).
         if constexpr (!std::is_empty_v<metadata_type>)
             if (!(a.metadata == metadata)) a.metadata = metadata;
         return address;
@@ -777,11 +779,11 @@ private:
                 const unsigned s = lane / lanes_per_slot, now_free = enis_[e].slot_free(s);
                 packer_.slot_changed(e, s, static_cast<unsigned>(static_cast<int>(now_free) - df), now_free);
             }
-            if (c.eni_free_edge) {
+            if (c.eni_free_edge) {  // the ENI's membership is known: no test needed
                 if constexpr (df < 0) {
-                    enis_with_free_.reset(e);
+                    enis_with_free_.erase_present(e);
                 } else {
-                    enis_with_free_.set(e);
+                    enis_with_free_.insert_absent(e);
                 }
             }
         }
