@@ -813,10 +813,15 @@ private:
     ENIPOOL_HOT_INLINE void drain(timestamp t) noexcept {
         const timestamp released_by = t - cfg_.cooldown;  // entries released by then have expired
         while (!cooling_.empty() && cooling_.front().released_at <= released_by) {
-            const cooling_entry c = cooling_.front();
-            cooling_.pop_front();
+            // Field by field, as release wrote them: a copy of the entry reads address, ENI
+            // and lane as one 8-byte load, which cannot be forwarded from release's three
+            // narrower stores and waits for them to retire (every pair, when one address
+            // cools at a time: +3 ns on a 16-address pool).
+            const cooling_entry& c = cooling_.front();
+            const unsigned e = c.eni, lane = c.lane;
             const timestamp expiry = c.released_at + cfg_.cooldown;
-            change_lane<eni::lane_op::unfreeze>(c.eni, c.lane, expiry);
+            cooling_.pop_front();
+            change_lane<eni::lane_op::unfreeze>(e, lane, expiry);
         }
     }
 
