@@ -9,8 +9,8 @@
 // lane leaves next); assigned is what is neither. A slot's 16 lanes share one 64-bit word,
 // so a slot's free and cooling counts and whether it is wholly free are read from that
 // word, not kept: a lane operation touches the words (and stamps `free_since` when a slot
-// becomes wholly free), nothing else. No counter is read-modified-written on the hot path:
-// on a 2-vCPU VM such chains through memory cost more than the instructions around them.
+// becomes wholly free), nothing else; the free bitset's own count is the only counter it
+// moves, and whether the ENI still has a free lane is read from that bitset's top word.
 #pragma once
 
 #include <enipool/bitset.hpp>

@@ -68,7 +68,7 @@ enum class errc : int {
     eni_excluded,                 ///< the ENI is trunk / efa-only / excluded from pod IPs
     address_not_in_pool,          ///< the address is on no CIDR (prefix / secondary IP) of the node
     pod_key_too_long,             ///< a pod key field exceeds its fixed capacity
-    pool_invariant_broken,        ///< check(): the pool's internal state contradicts itself
+    pool_invariant_broken,        ///< check(): a node pool's or subnet's state contradicts itself
 
     // --- instance catalogs and calculators ------------------------------------------------
     unknown_instance_type = 400,  ///< not in the catalog
@@ -164,8 +164,8 @@ public:
             return "a pod key field is too long (network name at most 63, container id at "
                    "most 64, interface name at most 15 characters)";
         case errc::pool_invariant_broken:
-            return "internal error: the node pool's state contradicts itself (a bug in "
-                   "enipool; please report it with the detail)";
+            return "internal error: the state of a node pool or subnet contradicts itself (a "
+                   "bug in enipool; please report it with the detail)";
 
         case errc::unknown_instance_type: return "unknown instance type";
         case errc::missing_vcpus:

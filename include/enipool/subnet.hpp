@@ -381,10 +381,10 @@ public:
     /// Walks the whole state and checks every invariant: the address bitset equals the free
     /// unreserved addresses, the block bitsets equal the wholly free blocks, counters equal
     /// what the masks hold, reservations are ordered, disjoint and match the masks.
-    /// O(size). Errors: `invalid_parameter_value` describing the first broken invariant.
+    /// O(size). Errors: `pool_invariant_broken` describing the first broken invariant.
     [[nodiscard]] result<void> check() const {
         auto broken = [](std::string what) {
-            return error(errc::invalid_parameter_value, "subnet invariant: " + std::move(what));
+            return error(errc::pool_invariant_broken, "subnet invariant: " + std::move(what));
         };
         if (!avail_.invariants_hold() || !free_blocks_.invariants_hold() ||
             !reserved_free_blocks_.invariants_hold())
