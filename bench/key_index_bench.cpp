@@ -27,18 +27,11 @@ struct pod_value {
     std::int64_t assigned_at = 0;
 };
 
-// The node pool's hash for integer keys (detail::pod_hash), repeated into both halves as
-// inline_pod_table does.
-struct mixed_hash {
-    using is_avalanching = void;
-    std::size_t operator()(std::uint64_t k) const noexcept {
-        const std::uint32_t h = enipool::detail::pod_hash<std::uint64_t, boost::hash<std::uint64_t>>(k);
-        return (std::size_t{h} << 32) | h;
-    }
-};
-
 struct flat_map_adapter {
-    boost::unordered_flat_map<std::uint64_t, pod_value, mixed_hash> pods;
+    // The inline pod table's hasher, so the map probes exactly as the pool's does.
+    boost::unordered_flat_map<std::uint64_t, pod_value,
+                              enipool::detail::pod_map_hash<std::uint64_t, boost::hash<std::uint64_t>>>
+        pods;
     std::vector<std::uint64_t> keys;
 
     explicit flat_map_adapter(const enipool_bench::handout_shape& shape) {

@@ -709,15 +709,11 @@ private:
         }
     }
 
-    // Adds (sign +1) or subtracts ENI statistics. `node_`'s prefix free / cooling figures are
-    // not kept (see node_sums), so they move only when `with_prefix_use` is set.
-    static void add_stats(eni_stats& to, const eni_stats& s, int sign, bool with_prefix_use = true) noexcept {
+    static void add_stats(eni_stats& to, const eni_stats& s, int sign) noexcept {
         const auto mv = [sign](auto& a, auto b) { a = static_cast<std::remove_reference_t<decltype(a)>>(sign > 0 ? a + b : a - b); };
         mv(to.prefix_lanes.total, s.prefix_lanes.total);
-        if (with_prefix_use) {
-            mv(to.prefix_lanes.free, s.prefix_lanes.free);
-            mv(to.prefix_lanes.cooling, s.prefix_lanes.cooling);
-        }
+        mv(to.prefix_lanes.free, s.prefix_lanes.free);
+        mv(to.prefix_lanes.cooling, s.prefix_lanes.cooling);
         mv(to.secondary_lanes.total, s.secondary_lanes.total);
         mv(to.secondary_lanes.free, s.secondary_lanes.free);
         mv(to.secondary_lanes.cooling, s.secondary_lanes.cooling);
@@ -794,9 +790,9 @@ private:
     void change_slot(unsigned e, unsigned s, Op op) noexcept {
         eni& x = enis_[e];
         const unsigned old_free = x.slot_free(s);
-        add_stats(node_, x.stats(), -1, false);
+        add_stats(node_, x.stats(), -1);
         op(x);
-        add_stats(node_, x.stats(), +1, false);
+        add_stats(node_, x.stats(), +1);
         packer_.slot_changed(e, s, old_free, x.slot_free(s));
         if (x.free_count() == 0) {
             enis_with_free_.reset(e);
@@ -1014,7 +1010,7 @@ private:
     std::uint64_t max_pods_ = 0;
     std::vector<eni> enis_;
     hierarchical_bitset<max_enis_per_node> enis_with_free_;
-    eni_stats node_;  // kept sums over the ENIs; prefix free / cooling unused (node_sums)
+    eni_stats node_;  // kept sums over the ENIs; its prefix free / cooling go stale (read node_sums)
     pod_table_type pods_;                            // key -> allocation
     boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
     boost::unordered_flat_map<std::uint32_t, cidr_ref> cidrs_;       // prefix base / IP -> slot

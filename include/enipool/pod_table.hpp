@@ -4,11 +4,11 @@
 //
 // `inline_pod_table`, for small trivially copyable keys (integers): a
 // boost::unordered_flat_map<Key, Value>. Key and value sit in the probed element, so a
-// lookup touches one cache line where the slab layout touches two (at 24,192 pods that is
-// a sixth of an assign + release pair).
+// lookup reads a group and one element where the slab layout reads a third line.
 //
-// `slab_pod_table`, for large keys (a cni_key is 176 bytes): entries live in a slab (a vector of {key, value}) whose free positions are reused last in,
-// first out, so a released pod's position is the next one filled and the slab stays dense.
+// `slab_pod_table`, for large keys (a cni_key is 176 bytes): entries live in a slab (a
+// vector of {key, value}) whose free positions are reused last in, first out, so a
+// released pod's position is the next one filled and the slab stays dense.
 // A boost::unordered_flat_set of 8-byte {position, 32 hash bits} indexes the slab: probing
 // stays in a small table and compares stored hash bits; a key in the slab is read only when
 // they agree. The index's equality reads keys through a pointer to the slab, so that an
@@ -46,6 +46,18 @@ template <class Key, class Hasher>
     return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 
+/// 32 mixed bits repeated into both halves of a Boost hash value: they serve the table's
+/// high-bit position and low-bit tag directly, with no further mixing.
+[[nodiscard]] constexpr std::size_t spread_hash(std::uint32_t h) noexcept { return (std::size_t{h} << 32) | h; }
+
+/// The hasher of the inline layout's map: pod_hash, spread. Avalanching, so Boost adds no
+/// mixing of its own.
+template <class Key, class Hasher>
+struct pod_map_hash {
+    using is_avalanching = void;
+    std::size_t operator()(const Key& key) const noexcept { return spread_hash(pod_hash<Key, Hasher>(key)); }
+};
+
 /// Key -> Value with a stable-per-entry position. Single-threaded like a container.
 /// `Hasher` need not avalanche (an identity integer hash is mixed here).
 template <class Key, class Value, class Hasher>
@@ -69,14 +81,12 @@ private:
         const Key* key;
         std::uint32_t hash;
     };
-    // The stored 32 bits are already mixed: repeated into both halves they serve the
-    // table's high-bit position and low-bit tag directly, with no further mixing.
+    // The stored 32 bits are already mixed: spread_hash, no rehash.
     struct slot_hash {
         using is_transparent = void;
         using is_avalanching = void;
-        static std::size_t spread(std::uint32_t h) noexcept { return (std::size_t{h} << 32) | h; }
-        std::size_t operator()(const slot& s) const noexcept { return spread(s.hash); }
-        std::size_t operator()(const probe& p) const noexcept { return spread(p.hash); }
+        std::size_t operator()(const slot& s) const noexcept { return spread_hash(s.hash); }
+        std::size_t operator()(const probe& p) const noexcept { return spread_hash(p.hash); }
     };
     // Equal when the hash bits agree and so do the keys in the slab.
     struct slot_equal {
@@ -251,15 +261,7 @@ private:
 /// one the map computes itself (both are pod_hash), so it is not passed down.
 template <class Key, class Value, class Hasher>
 class inline_pod_table {
-    // pod_hash repeated into both halves: the map's high-bit position and low-bit tag.
-    struct mixed_hash {
-        using is_avalanching = void;
-        std::size_t operator()(const Key& key) const noexcept {
-            const std::uint32_t h = pod_hash<Key, Hasher>(key);
-            return (std::size_t{h} << 32) | h;
-        }
-    };
-    using map_type = boost::unordered_flat_map<Key, Value, mixed_hash>;
+    using map_type = boost::unordered_flat_map<Key, Value, pod_map_hash<Key, Hasher>>;
 
 public:
     using value_type = typename map_type::value_type;  // std::pair<const Key, Value>
@@ -272,9 +274,8 @@ public:
     [[nodiscard]] bool empty() const noexcept { return map_.empty(); }
 
     /// The value filed under `key`, or nullptr. One probe, O(1).
-    [[nodiscard]] ENIPOOL_HOT_INLINE Value* find(const Key& key, std::uint32_t) noexcept {
-        auto it = map_.find(key);
-        return it == map_.end() ? nullptr : &it->second;
+    [[nodiscard]] ENIPOOL_HOT_INLINE Value* find(const Key& key, std::uint32_t h) noexcept {
+        return const_cast<Value*>(std::as_const(*this).find(key, h));
     }
     [[nodiscard]] ENIPOOL_HOT_INLINE const Value* find(const Key& key, std::uint32_t) const noexcept {
         auto it = map_.find(key);
