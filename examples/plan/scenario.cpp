@@ -34,14 +34,38 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
         ->check(CLI::IsMember(policies))
         ->capture_default_str();
     const CLI::Range counts(0u, 100000u);
-    cmd.add_option("--warm-eni-target", args.warm_eni_target, "WARM_ENI_TARGET")->check(counts)->capture_default_str();
+    cmd.add_option("--warm", args.warm,
+                   "Warm-pool strategy: vpc-cni (the VPC CNI's WARM_* targets) | cilium (Cilium's watermarks) | "
+                   "auto-mode (EKS Auto Mode's fixed warm pool)")
+        ->check(CLI::IsMember({"vpc-cni", "cilium", "auto-mode"}))
+        ->capture_default_str();
+    args.warm_eni_flag = cmd.add_option("--warm-eni-target", args.warm_eni_target, "WARM_ENI_TARGET (vpc-cni)")
+                             ->check(counts)
+                             ->capture_default_str();
     args.warm_ip_flag =
-        cmd.add_option("--warm-ip-target", args.warm_ip_target, "WARM_IP_TARGET (default: unset)")->check(counts);
+        cmd.add_option("--warm-ip-target", args.warm_ip_target, "WARM_IP_TARGET (vpc-cni; default: unset)")->check(counts);
     args.minimum_ip_flag =
-        cmd.add_option("--minimum-ip-target", args.minimum_ip_target, "MINIMUM_IP_TARGET (default: unset)")
+        cmd.add_option("--minimum-ip-target", args.minimum_ip_target, "MINIMUM_IP_TARGET (vpc-cni; default: unset)")
             ->check(counts);
     args.warm_prefix_flag =
-        cmd.add_option("--warm-prefix-target", args.warm_prefix_target, "WARM_PREFIX_TARGET (default: unset)")
+        cmd.add_option("--warm-prefix-target", args.warm_prefix_target, "WARM_PREFIX_TARGET (vpc-cni; default: unset)")
+            ->check(counts);
+    args.cilium_flags = {
+        cmd.add_option("--pre-allocate", args.pre_allocate, "Cilium's pre-allocate: free addresses to keep (cilium)")
+            ->check(counts)
+            ->capture_default_str(),
+        cmd.add_option("--min-allocate", args.min_allocate, "Cilium's min-allocate: addresses to hold at least (cilium)")
+            ->check(counts),
+        cmd.add_option("--max-allocate", args.max_allocate,
+                       "Cilium's max-allocate: addresses to hold at most (cilium; default: no limit)")
+            ->check(counts),
+        cmd.add_option("--max-above-watermark", args.max_above_watermark,
+                       "Cilium's max-above-watermark: extra addresses per growth (cilium)")
+            ->check(counts)};
+    args.warm_addresses_flag =
+        cmd.add_option("--warm-addresses", args.warm_addresses,
+                       "Free addresses Auto Mode keeps ready (auto-mode; default: 16 while growing with prefixes, 1 "
+                       "with secondary IPs)")
             ->check(counts);
     cmd.add_option("--max-pods", args.max_pods,
                    "Kubelet max pods per node (default: the EKS AMI calculator, prefix delegation for the prefix "
@@ -67,12 +91,43 @@ std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& 
     return {*p};
 }
 
-enipool::vpc_cni_warm_config scenario_warm(const scenario_args& args) {
+namespace {
+
+bool given(const CLI::Option* flag) { return flag != nullptr && flag->count() > 0; }
+
+// A flag of another strategy than --warm's would be silently ignored: refuse it instead.
+void refuse_unless(bool strategy_chosen, const CLI::Option* flag, const char* strategy) {
+    if (!strategy_chosen && given(flag))
+        throw usage_error(fmt::format("{} applies to --warm {} only", flag->get_name(), strategy));
+}
+
+} // namespace
+
+enipool::sim::warm_config scenario_warm(const scenario_args& args) {
+    for (const CLI::Option* f : {args.warm_eni_flag, args.warm_ip_flag, args.minimum_ip_flag, args.warm_prefix_flag})
+        refuse_unless(args.warm == "vpc-cni", f, "vpc-cni");
+    for (const CLI::Option* f : args.cilium_flags) refuse_unless(args.warm == "cilium", f, "cilium");
+    refuse_unless(args.warm == "auto-mode", args.warm_addresses_flag, "auto-mode");
+    if (args.warm == "cilium") {
+        enipool::cilium_watermarks_config c;
+        c.pre_allocate = args.pre_allocate;
+        c.min_allocate = args.min_allocate;
+        c.max_allocate = args.max_allocate;
+        c.max_above_watermark = args.max_above_watermark;
+        if (c.max_allocate != 0 && c.min_allocate > c.max_allocate)
+            throw usage_error(fmt::format("--min-allocate {} is above --max-allocate {}", c.min_allocate, c.max_allocate));
+        return c;
+    }
+    if (args.warm == "auto-mode") {
+        enipool::auto_mode_warm_config a;
+        if (given(args.warm_addresses_flag)) a.warm_addresses = args.warm_addresses;
+        return a;
+    }
     enipool::vpc_cni_warm_config w;
     w.warm_eni_target = args.warm_eni_target;
-    if (args.warm_ip_flag && *args.warm_ip_flag) w.warm_ip_target = args.warm_ip_target;
-    if (args.minimum_ip_flag && *args.minimum_ip_flag) w.minimum_ip_target = args.minimum_ip_target;
-    if (args.warm_prefix_flag && *args.warm_prefix_flag) w.warm_prefix_target = args.warm_prefix_target;
+    if (given(args.warm_ip_flag)) w.warm_ip_target = args.warm_ip_target;
+    if (given(args.minimum_ip_flag)) w.minimum_ip_target = args.minimum_ip_target;
+    if (given(args.warm_prefix_flag)) w.warm_prefix_target = args.warm_prefix_target;
     return w;
 }
 

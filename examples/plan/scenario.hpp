@@ -1,5 +1,5 @@
 // enipool-plan: the flags `simulate` and `subnet` share (subnets, reservations,
-// pre-fragmentation, instance type, policy, the VPC CNI's warm targets, max pods) and how
+// pre-fragmentation, instance type, policy, the warm strategy and its settings, max pods) and how
 // they turn into library values. Every parse failure throws usage_error.
 #pragma once
 
@@ -30,12 +30,21 @@ struct scenario_args {
     unsigned warm_ip_target = 0;         ///< --warm-ip-target (given only)
     unsigned minimum_ip_target = 0;      ///< --minimum-ip-target (given only)
     unsigned warm_prefix_target = 0;     ///< --warm-prefix-target (given only)
+    std::string warm = "vpc-cni";        ///< --warm vpc-cni | cilium | auto-mode
+    unsigned pre_allocate = 8;           ///< --pre-allocate (cilium)
+    unsigned min_allocate = 0;           ///< --min-allocate (cilium)
+    unsigned max_allocate = 0;           ///< --max-allocate (cilium; 0: none)
+    unsigned max_above_watermark = 0;    ///< --max-above-watermark (cilium)
+    unsigned warm_addresses = 0;         ///< --warm-addresses (auto-mode; given only)
     std::uint64_t max_pods = 0;          ///< --max-pods (0: EKS AMI calculator)
     std::uint64_t seed = 1;              ///< --seed
     // which optional flags were given
     CLI::Option* warm_ip_flag = nullptr;
     CLI::Option* minimum_ip_flag = nullptr;
     CLI::Option* warm_prefix_flag = nullptr;
+    CLI::Option* warm_eni_flag = nullptr;
+    std::vector<CLI::Option*> cilium_flags;
+    CLI::Option* warm_addresses_flag = nullptr;
 };
 
 /// Adds the shared flags to `cmd` (the policy flag takes `policy_default` and, when
@@ -49,8 +58,9 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
 /// The policies of --policy ("all": the three, in CLI order).
 [[nodiscard]] std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& args);
 
-/// The warm targets of the warm flags (unset ones stay unset).
-[[nodiscard]] enipool::vpc_cni_warm_config scenario_warm(const scenario_args& args);
+/// The warm strategy of --warm with its flags (unset ones stay unset). Throws usage_error
+/// when a flag of another strategy was given (e.g. --pre-allocate without --warm cilium).
+[[nodiscard]] enipool::sim::warm_config scenario_warm(const scenario_args& args);
 
 /// The subnets of --subnet, seeded from --seed, with --reserve applied (each reservation to
 /// the subnet containing it) and then --pre-fragment scattered.

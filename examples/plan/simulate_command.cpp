@@ -214,11 +214,14 @@ int run_simulate(const simulate_args& args) {
     }
     if (drawing) fmt::print(stderr, "\r\033[K");
 
-    const std::string title = fmt::format("{} nodes of {}, {} pods ({} churn/s, bursts of {}), subnets {}{}",
+    const std::string title = fmt::format("{} nodes of {}, {} pods ({} churn/s, bursts of {}), subnets {}{}{}",
                                           args.max_nodes, type.name, args.pods, args.churn, args.burst_pods,
                                           fmt::join(args.scenario.subnets, " "),
                                           args.scenario.pre_fragment > 0
                                               ? fmt::format(", {}% pre-fragmented", args.scenario.pre_fragment)
+                                              : std::string(),
+                                          args.scenario.warm != "vpc-cni"
+                                              ? fmt::format(", warm pool: {}", args.scenario.warm)
                                               : std::string());
     if (!args.csv.empty()) write_file("--csv", args.csv, render_series_csv(runs));
     if (!args.svg.empty()) write_file("--svg", args.svg, render_chart(runs, title));

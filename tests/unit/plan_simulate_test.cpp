@@ -56,6 +56,52 @@ TEST_CASE("simulate: usage errors exit 2 with nothing on stdout", "[plan][simula
                       "prefix");
     check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--csv", "/nonexistent-dir/x.csv", "--duration", "10s"},
                       "/nonexistent-dir/x.csv");
+    // Warm strategies: an unknown one, and a flag of a strategy that was not chosen (it would
+    // be ignored silently otherwise).
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm", "eager"}, "eager");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--pre-allocate", "4"},
+                      "--pre-allocate applies to --warm cilium only");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm", "cilium", "--warm-ip-target", "5"},
+                      "--warm-ip-target applies to --warm vpc-cni only");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm", "auto-mode", "--warm-eni-target", "2"},
+                      "--warm-eni-target applies to --warm vpc-cni only");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm-addresses", "4"},
+                      "--warm-addresses applies to --warm auto-mode only");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm", "cilium", "--min-allocate", "40",
+                       "--max-allocate", "20"},
+                      "above --max-allocate");
+}
+
+TEST_CASE("simulate: --warm and its flags reach the node pools", "[plan][simulate][warm]") {
+    // One m5.large node, 20 pods, no churn, prefix-first on an empty /24: the end states of
+    // sim_cluster_test's warm case, worked out by hand there. addresses_held is the CSV's
+    // 7th column; the last row is the end of the run.
+    const std::string csv = ENIPOOL_BIN_DIR "/plan_simulate_warm.csv";
+    const auto held_at_end = [&](const std::vector<std::string>& warm) {
+        const auto r = plan(with({"simulate", "--subnet", "198.18.0.0/24", "--pre-fragment", "0", "--policy",
+                                  "prefix-first", "--max-nodes", "1", "--pods", "20", "--churn", "0", "--burst-pods",
+                                  "0", "--duration", "5m", "--csv", csv},
+                                 warm));
+        INFO("stderr: " << r.err);
+        REQUIRE(r.status == 0);
+        const std::string text = enipool_test::slurp_file(csv);
+        const std::size_t last = text.rfind('\n', text.size() - 2) + 1;
+        std::vector<std::string> fields;
+        std::size_t start = last;
+        for (std::size_t comma; (comma = text.find_first_of(",\n", start)) != std::string::npos; start = comma + 1) {
+            fields.push_back(text.substr(start, comma - start));
+            if (text[comma] == '\n') break;
+        }
+        REQUIRE(fields.size() > 7);
+        CHECK(fields[0] == "prefix-first");
+        CHECK(fields[7] == "20");  // addresses_used: every pod runs
+        return fields[6];
+    };
+    CHECK(held_at_end({"--warm", "auto-mode"}) == "48");                          // 16 <= held - 20 < 32
+    CHECK(held_at_end({"--warm", "auto-mode", "--warm-addresses", "5"}) == "32");  // 5 <= held - 20 < 21
+    CHECK(held_at_end({"--warm", "cilium"}) == "32");                             // 8 <= held - 20 < 24
+    CHECK(held_at_end({"--warm", "cilium", "--pre-allocate", "20"}) == "48");     // 20 <= held - 20 < 36
+    std::remove(csv.c_str());
 }
 
 TEST_CASE("subnet: usage errors exit 2 with nothing on stdout", "[plan][subnet]") {

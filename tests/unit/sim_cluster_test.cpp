@@ -1,7 +1,8 @@
 // The cluster simulation reproduces documented behaviour, with figures worked out by hand:
 // prefix-only stalls on a fragmented subnet while prefix-first keeps scheduling through the
 // fallback; a prefix reservation removes the fallback; WARM_ENI_TARGET=1 holds more idle
-// addresses than WARM_IP_TARGET=5; same seed -> same CSV. Plus the workload's and the
+// addresses than WARM_IP_TARGET=5; Auto Mode's and Cilium's warm pools hold what their
+// rules allow; same seed -> same CSV. Plus the workload's and the
 // autoscaler's rules on their own.
 #include <enipool/catalog.hpp>
 #include <enipool/sim/capacity.hpp>
@@ -130,7 +131,9 @@ TEST_CASE("WARM_ENI_TARGET=1 holds more idle addresses than WARM_IP_TARGET=5", "
     // secondary-only on m5.large: 3 ENIs x 9 secondary IPs, capacity 27 (max pods 29 - 2).
     auto eni_cfg = one_node(*enipool::subnet::create(slash24), growth_policy_kind::secondary_only, 10);
     auto ip_cfg = eni_cfg;
-    ip_cfg.groups[0].warm.warm_ip_target = 5;
+    enipool::vpc_cni_warm_config warm_ip;
+    warm_ip.warm_ip_target = 5;
+    ip_cfg.groups[0].warm = warm_ip;
 
     auto eni = run(eni_cfg);
     auto ip = run(ip_cfg);
@@ -148,6 +151,47 @@ TEST_CASE("WARM_ENI_TARGET=1 holds more idle addresses than WARM_IP_TARGET=5", "
     CHECK(e.idle_addresses() > i.idle_addresses());
     // And in subnet space: ENI target holds 12 more addresses (plus one more primary IP).
     CHECK(i.subnet_free_addresses - e.subnet_free_addresses == 12 + 1);
+}
+
+TEST_CASE("Auto Mode's warm pool and Cilium's watermarks hold what their rules imply", "[sim][cluster][warm]") {
+    // prefix-first on an empty /24, 20 pods on one m5.large, no churn: every figure below is
+    // the end state those rules allow, worked out by hand. Pods fill the lowest lanes, so
+    // the 20 pods sit in the first two prefixes and only a third prefix can be wholly free.
+    auto auto_cfg = one_node(*enipool::subnet::create(slash24), growth_policy_kind::prefix_first, 20);
+    auto_cfg.groups[0].warm = enipool::auto_mode_warm_config{};
+    auto cilium_cfg = auto_cfg;
+    cilium_cfg.groups[0].warm = enipool::cilium_watermarks_config{};  // pre-allocate 8
+    auto small_cfg = auto_cfg;
+    enipool::auto_mode_warm_config five;
+    five.warm_addresses = 5;
+    small_cfg.groups[0].warm = five;
+    CHECK(std::string(sim::warm_strategy_name(auto_cfg.groups[0].warm)) == "auto-mode");
+    CHECK(std::string(sim::warm_strategy_name(cilium_cfg.groups[0].warm)) == "cilium");
+
+    auto automode = run(auto_cfg);
+    auto cilium = run(cilium_cfg);
+    auto small = run(small_cfg);
+    const sim::sample& a = automode.samples().back();
+    const sim::sample& c = cilium.samples().back();
+    const sim::sample& s = small.samples().back();
+    CHECK(a.addresses_used == 20);
+    CHECK(c.addresses_used == 20);
+    CHECK(s.addresses_used == 20);
+    // Auto Mode, 16 warm (one prefix): it grows while fewer than 16 are free and gives a
+    // wholly free /28 back only if 16 would still be free after, so 16 <= held - 20 < 32:
+    // held = 48 (3 prefixes), 28 idle.
+    CHECK(a.addresses_held == 48);
+    CHECK(a.idle_addresses() == 28);
+    // Cilium, pre-allocate 8: grows while fewer than 8 are free, releases whole /28s of the
+    // excess (free - 8), so 8 <= held - 20 < 24: held = 32, 12 idle.
+    CHECK(c.addresses_held == 32);
+    CHECK(c.idle_addresses() == 12);
+    // Auto Mode with 5 warm: 5 <= held - 20 < 21: held = 32.
+    CHECK(s.addresses_held == 32);
+    // In subnet space: the one extra /28 Auto Mode holds (all on the primary ENI).
+    CHECK(c.subnet_free_addresses - a.subnet_free_addresses == 16);
+    CHECK(a.pods_pending == 0);
+    CHECK(c.pods_pending == 0);
 }
 
 TEST_CASE("same seed and configuration give the same CSV; another seed another", "[sim][cluster][determinism]") {

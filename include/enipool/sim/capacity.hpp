@@ -22,7 +22,7 @@ namespace enipool::sim {
 struct fill_config {
     instance_type type;
     growth_policy_kind policy = growth_policy_kind::prefix_first;
-    vpc_cni_warm_config warm{};
+    warm_config warm{};           ///< warm strategy and settings (default: the VPC CNI's)
     std::uint64_t max_pods = 0;   ///< kubelet max pods (0: default_max_pods)
     unsigned max_nodes = 100000;  ///< stop after this many nodes
     std::uint64_t seed = 1;       ///< EC2's generator (primary and secondary IPs land at random)
@@ -157,7 +157,7 @@ inline fill_point picture(const subnet& s, unsigned nodes, std::uint64_t pods, s
             if (!*g) break;
         }
         held_before += std::visit([](auto& p) { return p.stats().total; }, pool);
-        if (auto* pf = std::get_if<sim_pool<prefix_first>>(&pool); pf && pf->policy().fallbacks() > 0) ++out.fallbacks;
+        if (fallbacks_of(pool) > 0) ++out.fallbacks;
         if (on_node == 0) {
             out.stop = fill_stop::node_got_no_pod;
             break;

@@ -17,11 +17,11 @@
 //    enough while no pod is pending (`ec2::terminate_node`: the ENIs are deleted and their
 //    addresses go back to the subnet).
 //
-// Policies are template parameters of the pool; a node group's run-time choice maps to
-// `any_pool`, a std::variant of the three pool types (prefix_first, prefix_only,
-// secondary_only; warm strategy vpc_cni_warm; integer pod keys). A variant rather than a
-// virtual interface: no allocation per node, the visit is a jump table, and the cluster
-// can still read each policy's own figures (fallbacks).
+// Growth policy and warm strategy are template parameters of the pool; a node group's
+// run-time choice of both maps to `any_pool`, a std::variant of the nine pool types (three
+// policies x vpc_cni_warm, cilium_watermarks, auto_mode_warm; integer pod keys). A variant
+// rather than a virtual interface: no allocation per node, the visit is a jump table, and
+// the cluster can still read each policy's own figures (fallbacks).
 #pragma once
 
 #include <enipool/bitset.hpp>
@@ -49,39 +49,90 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 namespace enipool::sim {
 
-/// The node pool a simulated node runs: policy P, the VPC CNI's warm targets, integer pod
-/// keys (no allocation per pod), the simulation's manual clock.
-template <class P>
-using sim_pool = node_pool<P, vpc_cni_warm, pod_key<std::uint64_t>, clock<manual_clock>>;
+/// The node pool a simulated node runs: policy P, warm strategy W, integer pod keys (no
+/// allocation per pod), the simulation's manual clock.
+template <class P, class W = vpc_cni_warm>
+using sim_pool = node_pool<P, W, pod_key<std::uint64_t>, clock<manual_clock>>;
 
-/// A node pool of any of the three growth policies (the run-time choice of a node group).
-using any_pool = std::variant<sim_pool<prefix_first>, sim_pool<prefix_only>, sim_pool<secondary_only>>;
+/// A node group's warm strategy, chosen at run time by which configuration it holds: the
+/// VPC CNI's targets (the default), Cilium's watermarks or EKS Auto Mode's fixed warm pool.
+using warm_config = std::variant<vpc_cni_warm_config, cilium_watermarks_config, auto_mode_warm_config>;
 
-/// Builds the pool of `kind` with the shared knobs. O(1). Errors: those of node_pool::create
-/// (`prefix_not_supported` for a prefix policy on a Xen type, `invalid_instance_limits`).
+/// The strategy's name as enipool-plan spells it: "vpc-cni", "cilium", "auto-mode". O(1).
+[[nodiscard]] inline const char* warm_strategy_name(const warm_config& w) noexcept {
+    constexpr const char* names[] = {"vpc-cni", "cilium", "auto-mode"};
+    return names[w.index()];
+}
+
+namespace detail {
+template <class Config>
+struct strategy_of;
+template <>
+struct strategy_of<vpc_cni_warm_config> {
+    using type = vpc_cni_warm;
+};
+template <>
+struct strategy_of<cilium_watermarks_config> {
+    using type = cilium_watermarks;
+};
+template <>
+struct strategy_of<auto_mode_warm_config> {
+    using type = auto_mode_warm;
+};
+} // namespace detail
+
+/// A node pool of any growth policy and warm strategy (a node group's run-time choice).
+using any_pool = std::variant<sim_pool<prefix_first, vpc_cni_warm>, sim_pool<prefix_first, cilium_watermarks>,
+                              sim_pool<prefix_first, auto_mode_warm>, sim_pool<prefix_only, vpc_cni_warm>,
+                              sim_pool<prefix_only, cilium_watermarks>, sim_pool<prefix_only, auto_mode_warm>,
+                              sim_pool<secondary_only, vpc_cni_warm>, sim_pool<secondary_only, cilium_watermarks>,
+                              sim_pool<secondary_only, auto_mode_warm>>;
+
+/// Builds the pool of `kind` and the strategy `warm` holds, with the shared knobs. O(1).
+/// Errors: those of node_pool::create (`prefix_not_supported` for a prefix policy on a Xen
+/// type, `invalid_instance_limits`).
 [[nodiscard]] inline result<any_pool> make_pool(growth_policy_kind kind, const instance_type& type,
-                                                const vpc_cni_warm_config& warm, std::uint64_t max_pod_addresses,
+                                                const warm_config& warm, std::uint64_t max_pod_addresses,
                                                 std::chrono::nanoseconds cooldown, manual_clock& clk) {
     auto build = [&]<class P>() -> result<any_pool> {
-        typename sim_pool<P>::config c;
-        c.type = type;
-        c.warm = warm;
-        c.max_pods = max_pod_addresses;
-        c.cooldown = cooldown;
-        auto p = sim_pool<P>::create(std::move(c), clk);
-        if (!p) return p.error();
-        return any_pool(std::in_place_type<sim_pool<P>>, std::move(*p));
+        return std::visit(
+            [&]<class Config>(const Config& strategy_config) -> result<any_pool> {
+                using pool_t = sim_pool<P, typename detail::strategy_of<Config>::type>;
+                typename pool_t::config c;
+                c.type = type;
+                c.warm = strategy_config;
+                c.max_pods = max_pod_addresses;
+                c.cooldown = cooldown;
+                auto p = pool_t::create(std::move(c), clk);
+                if (!p) return p.error();
+                return any_pool(std::in_place_type<pool_t>, std::move(*p));
+            },
+            warm);
     };
     switch (kind) {
     case growth_policy_kind::prefix_first: return build.template operator()<prefix_first>();
     case growth_policy_kind::prefix_only: return build.template operator()<prefix_only>();
     default: return build.template operator()<secondary_only>();
     }
+}
+
+/// Times `pool` fell back from prefixes to secondary IPs (prefix_first only; 0 otherwise). O(1).
+[[nodiscard]] inline std::uint64_t fallbacks_of(const any_pool& pool) noexcept {
+    return std::visit(
+        []<class Pool>(const Pool& p) -> std::uint64_t {
+            if constexpr (std::is_same_v<typename Pool::policy_type, prefix_first>) {
+                return p.policy().fallbacks();
+            } else {
+                return 0;
+            }
+        },
+        pool);
 }
 
 /// Kubelet max pods of a node of `type` under `kind`, by the EKS AMI calculator (prefix
@@ -100,7 +151,7 @@ struct node_group {
     std::string name = "default";
     instance_type type;
     growth_policy_kind policy = growth_policy_kind::prefix_first;
-    vpc_cni_warm_config warm{};
+    warm_config warm{};                    ///< the warm strategy and its settings (default: the VPC CNI's)
     std::uint64_t max_pods = 0;             ///< kubelet max pods (0: default_max_pods)
     std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< IP_COOLDOWN_PERIOD
     std::vector<std::size_t> subnets;       ///< indexes into cluster_config::subnets (empty: all)
@@ -587,8 +638,7 @@ private:
 
     std::uint64_t fallbacks_of(const node& x) const noexcept {
         if (!x.pool) return 0;
-        if (auto* p = std::get_if<sim_pool<prefix_first>>(x.pool.get())) return p->policy().fallbacks();
-        return 0;
+        return sim::fallbacks_of(*x.pool);
     }
     std::uint64_t fallbacks() const noexcept {
         std::uint64_t f = fallbacks_removed_;
