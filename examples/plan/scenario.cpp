@@ -114,8 +114,6 @@ enipool::sim::warm_config scenario_warm(const scenario_args& args) {
         c.min_allocate = args.min_allocate;
         c.max_allocate = args.max_allocate;
         c.max_above_watermark = args.max_above_watermark;
-        if (c.max_allocate != 0 && c.min_allocate > c.max_allocate)
-            throw usage_error(fmt::format("--min-allocate {} is above --max-allocate {}", c.min_allocate, c.max_allocate));
         return c;
     }
     if (args.warm == "auto-mode") {

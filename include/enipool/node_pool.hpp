@@ -205,7 +205,7 @@ public:
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
     /// policy on a type that is neither Nitro nor bare metal), `malformed_config` (negative
-    /// cooldown).
+    /// cooldown, or warm settings the strategy's check_config rejects).
     [[nodiscard]] static result<node_pool> create(config cfg, clock_type& clk) {
         if (auto ok = validate(cfg.type); !ok) return ok.error();
         if (Policy::needs_prefix_support && !cfg.type.supports_prefixes())
@@ -213,6 +213,8 @@ public:
                          fmt::format("{} is not Nitro and not bare metal", cfg.type.name));
         if (cfg.cooldown < std::chrono::nanoseconds::zero())
             return error(errc::malformed_config, "the cooldown must not be negative");
+        if constexpr (requires { Warm::check_config(cfg.warm); })
+            if (auto ok = Warm::check_config(cfg.warm); !ok) return ok.error();
         return node_pool(std::move(cfg), clk);
     }
 

@@ -25,6 +25,8 @@ namespace enipool {
 /// ```
 /// For a readable diagnostic of a type that does not satisfy it, write
 /// `ENIPOOL_CHECK_WARM_STRATEGY(my_warm);` (one static_assert per missing member).
+/// Optional: `static result<void> check_config(const config&)`; node_pool::create calls it
+/// and refuses a configuration it rejects (settings that contradict each other).
 template <class W>
 concept warm_strategy = requires(const W& w, const pool_view& v) {
     typename W::config;

@@ -355,6 +355,22 @@ TEST_CASE("create refuses bad configurations", "[node_pool][errors]") {
     cfg.type.ipv4_per_eni = 10;
     cfg.cooldown = -1s;
     CHECK(pool_of<>::create(cfg, clk).error().code() == errc::malformed_config);
+
+    // A warm strategy's own check: Cilium's min-allocate above a set max-allocate.
+    using cilium_pool = node_pool<enipool::prefix_first, enipool::cilium_watermarks, enipool::pod_key<std::uint64_t>,
+                                  enipool::clock<manual_clock>>;
+    cilium_pool::config c;
+    c.type = m5_large();
+    c.warm.min_allocate = 40;
+    c.warm.max_allocate = 20;
+    auto refused = cilium_pool::create(c, clk);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code() == errc::malformed_config);
+    CHECK(refused.error().message().find("min-allocate 40 is above max-allocate 20") != std::string::npos);
+    c.warm.max_allocate = 40;  // equal: one size satisfies both
+    CHECK(cilium_pool::create(c, clk).has_value());
+    c.warm.max_allocate = 0;  // unset: no upper bound
+    CHECK(cilium_pool::create(c, clk).has_value());
 }
 
 TEST_CASE("CNI keys refuse over-long fields", "[pod_key]") {

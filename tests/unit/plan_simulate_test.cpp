@@ -69,7 +69,7 @@ TEST_CASE("simulate: usage errors exit 2 with nothing on stdout", "[plan][simula
                       "--warm-addresses applies to --warm auto-mode only");
     check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm", "cilium", "--min-allocate", "40",
                        "--max-allocate", "20"},
-                      "above --max-allocate");
+                      "min-allocate 40 is above max-allocate 20");
 }
 
 TEST_CASE("simulate: --warm and its flags reach the node pools", "[plan][simulate][warm]") {

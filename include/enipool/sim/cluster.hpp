@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -66,7 +67,8 @@ using warm_config = std::variant<vpc_cni_warm_config, cilium_watermarks_config, 
 
 /// The strategy's name as enipool-plan spells it: "vpc-cni", "cilium", "auto-mode". O(1).
 [[nodiscard]] inline const char* warm_strategy_name(const warm_config& w) noexcept {
-    constexpr const char* names[] = {"vpc-cni", "cilium", "auto-mode"};
+    constexpr const char* names[] = {"vpc-cni", "cilium", "auto-mode"};  // in warm_config's order
+    static_assert(std::size(names) == std::variant_size_v<warm_config>, "a name for every warm strategy");
     return names[w.index()];
 }
 

@@ -14,6 +14,8 @@
 #include <enipool/pool_view.hpp>
 #include <enipool/warm_strategy.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -45,6 +47,14 @@ public:
 
     /// O(1), no errors.
     explicit cilium_watermarks(const config& c = {}) noexcept : config_(c) {}
+    /// Errors: `malformed_config` when min_allocate is above a set max_allocate (no pool
+    /// size satisfies both). O(1).
+    [[nodiscard]] static result<void> check_config(const config& c) {
+        if (c.max_allocate != 0 && c.min_allocate > c.max_allocate)
+            return error(errc::malformed_config, fmt::format("min-allocate {} is above max-allocate {}",
+                                                             c.min_allocate, c.max_allocate));
+        return success();
+    }
 
     [[nodiscard]] const config& settings() const noexcept { return config_; }
 
