@@ -5,7 +5,7 @@ MAKEFLAGS   += --no-print-directory
 FUZZ_SECONDS ?= 30
 BUILD       := build
 BENCH_REPETITIONS ?= 9
-DEB_PACKAGES := cmake g++ make clang libclang-rt-14-dev libboost1.81-dev libfmt-dev \
+DEB_PACKAGES := cmake g++ make git python3 clang libclang-rt-14-dev libboost1.81-dev libfmt-dev \
                 libcli11-dev nlohmann-json3-dev catch2 librapidcheck-dev libbenchmark-dev \
                 containernetworking-plugins iproute2 util-linux
 

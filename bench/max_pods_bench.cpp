@@ -3,7 +3,7 @@
 // known from the generator.
 // max_pods/side_by_side/<rows>: all five calculators on every type of such a catalog (what
 // `enipool-plan max-pods --all` computes). Checksum: the sum of all figures, from the plain
-// formulas of DOMAIN.md 2 over the generator's limits (no vCPUs: eks-ami with
+// formulas of docs/domain.md section 2 over the generator's limits (no vCPUs: eks-ami with
 // show-max-allowed, karpenter without options, auto-mode = min(110, enipool prefix-first)).
 #include "bench_support.hpp"
 

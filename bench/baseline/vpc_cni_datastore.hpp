@@ -1,7 +1,7 @@
 // bench/baseline/vpc_cni_datastore.hpp: a port of the VPC CNI (ipamd) datastore's hand-out
 // ALGORITHM, the baseline that enipool's benchmarks are measured against.
 //
-// Written from the public description of the algorithm (enipool's DOMAIN.md section 4 and
+// Written from the public description of the algorithm (enipool's docs/domain.md section 4 and
 // issue 7), not from its code: no code is copied; names follow the description. What it keeps:
 //  - the data layout: ENI id -> CIDR text -> address text -> entry, each level a
 //    std::unordered_map<std::string, ...> (Go maps of strings in the original); an entry holds

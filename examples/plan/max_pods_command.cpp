@@ -185,7 +185,7 @@ runner add_max_pods_command(CLI::App& parent) {
         "max-pods", "Max pods per instance type: eni-max-pods.txt, the EKS AMI calculator, Karpenter, EKS Auto "
                     "Mode and enipool's own figure (the pod addresses a node really holds), side by side");
     cmd->add_option("--instances", args->instances,
-                    "Instance table: the CSV of instance-limits.csv or `aws ec2 describe-instance-types` JSON "
+                    "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` JSON "
                     "(default: the built-in catalog)");
     auto* type = cmd->add_option("--type", args->types, "Instance type (repeatable)");
     auto* all = cmd->add_flag("--all", args->all, "Every instance type of the catalog");

@@ -23,7 +23,7 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
         ->check(CLI::Range(0.0, 100.0))
         ->capture_default_str();
     cmd.add_option("--instances", args.instances,
-                   "Instance table: instance-limits.csv or `aws ec2 describe-instance-types` JSON (default: the "
+                   "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` JSON (default: the "
                    "built-in catalog)");
     cmd.add_option("--instance-type", args.instance_type, "Instance type of the nodes")->capture_default_str();
     std::vector<std::string> policies{"prefix-first", "prefix-only", "secondary-only"};

@@ -1,11 +1,13 @@
-// enipool/catalog.hpp: instance catalogs: instance types by name, the CSV reader for the
-// format of shared/data/instance-limits.csv, and a built-in catalog of common types.
+// enipool/catalog.hpp: instance catalogs: instance types by name, the CSV instance table
+// (reader and writer), and the built-in catalog of every type the VPC CNI knows
+// (enipool/instance_data.hpp, generated from the upstream tables; docs/domain.md section 1).
 //
-// The JSON of `aws ec2 describe-instance-types` is read by enipool/json/catalog_json.hpp
-// (it needs nlohmann-json); this header needs Boost and fmt only.
+// The JSON of `aws ec2 describe-instance-types` is read and written by
+// enipool/json/catalog_json.hpp (it needs nlohmann-json); this header needs Boost and fmt only.
 #pragma once
 
 #include <enipool/error.hpp>
+#include <enipool/instance_data.hpp>
 #include <enipool/limits.hpp>
 
 #include <boost/container/flat_map.hpp>
@@ -179,13 +181,14 @@ namespace detail {
 
 } // namespace detail
 
-/// Reads an instance table in the CSV format of shared/data/instance-limits.csv.
+/// Reads a CSV instance table (the format `format_catalog_csv` writes).
 ///
 /// The header line names the columns, in any order; unknown columns are ignored. Required:
 /// `instance_type`, `max_enis`, `ipv4_per_eni`, `default_network_card_index`,
 /// `network_cards` (`index:max_enis;...`), `hypervisor` (nitro | xen | unknown),
-/// `bare_metal` (true | false). Optional: `vcpus` (empty = unknown), `efa_supported`
-/// (true | false), `efa_only_interfaces`. Fields are split on commas (no quoting); blank
+/// `bare_metal` (true | false). Optional, an empty field meaning unknown: `vcpus`,
+/// `efa_supported` (true | false), `efa_only_interfaces`, `trunk_compatible` (true | false),
+/// `branch_interfaces`. Fields are split on commas (no quoting); blank
 /// lines are skipped; `\r\n` line ends are accepted. O(n log n) in the rows.
 /// Errors: `malformed_csv` with "line N: reason" for the first bad header or row (wrong
 /// field count, bad number, unknown hypervisor, invalid limits, duplicate type, default
@@ -193,11 +196,12 @@ namespace detail {
 [[nodiscard]] inline result<catalog> parse_catalog_csv(std::string_view text) {
     enum column : std::size_t {
         name, max_enis, ipv4_per_eni, default_card, cards, hypervisor, bare_metal, vcpus,
-        efa_supported, efa_only, column_count
+        efa_supported, efa_only, trunk_compatible, branch_interfaces, column_count
     };
     static constexpr std::array<std::string_view, column_count> names{
         "instance_type", "max_enis", "ipv4_per_eni", "default_network_card_index", "network_cards",
-        "hypervisor", "bare_metal", "vcpus", "efa_supported", "efa_only_interfaces"};
+        "hypervisor", "bare_metal", "vcpus", "efa_supported", "efa_only_interfaces",
+        "trunk_compatible", "branch_interfaces"};
     constexpr std::size_t required = vcpus; // the columns before `vcpus` are required
 
     auto fail = [](std::size_t line, std::string reason) {
@@ -264,8 +268,10 @@ namespace detail {
             if (!bad && v == 0) reject("vcpus is 0");
             t.vcpus = v;
         }
-        if (present(efa_supported)) boolean(efa_supported, t.efa_supported);
+        if (present(efa_supported)) boolean(efa_supported, t.efa_supported.emplace());
         if (present(efa_only)) number(efa_only, t.efa_only_interfaces);
+        if (present(trunk_compatible)) boolean(trunk_compatible, t.trunk_compatible.emplace());
+        if (present(branch_interfaces)) number(branch_interfaces, t.branch_interfaces.emplace());
         if (bad) return *bad;
         if (auto reason = detail::check_catalog_row(t)) return fail(line_no, *reason);
         rows.push_back(std::move(t));
@@ -314,67 +320,73 @@ template <class Parse>
     return detail::read_catalog_file(path, [](std::string_view text) { return parse_catalog_csv(text); });
 }
 
+/// Writes `types` as a CSV instance table that `parse_catalog_csv` reads back to the same
+/// catalog: every column, unknown values as empty fields, rows in name order. O(n).
+/// No errors.
+[[nodiscard]] inline std::string format_catalog_csv(const catalog& types) {
+    auto flag = [](const std::optional<bool>& v) -> std::string_view {
+        return v ? (*v ? "true" : "false") : "";
+    };
+    auto number = [](const std::optional<unsigned>& v) { return v ? fmt::to_string(*v) : std::string(); };
+    auto hypervisor = [](hypervisor_kind h) -> std::string_view {
+        return h == hypervisor_kind::nitro ? "nitro" : h == hypervisor_kind::xen ? "xen" : "unknown";
+    };
+    std::string out =
+        "instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,"
+        "hypervisor,bare_metal,efa_supported,efa_only_interfaces,trunk_compatible,branch_interfaces\n";
+    for (const auto& [name, t] : types) {
+        std::string cards;
+        for (const auto& c : t.network_cards)
+            cards += fmt::format("{}{}:{}", cards.empty() ? "" : ";", c.index, c.max_enis);
+        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", name, number(t.vcpus), t.max_enis,
+                           t.ipv4_per_eni, t.default_network_card_index, cards, hypervisor(t.hypervisor),
+                           t.bare_metal ? "true" : "false", flag(t.efa_supported), t.efa_only_interfaces,
+                           flag(t.trunk_compatible), number(t.branch_interfaces));
+    }
+    return out;
+}
+
 namespace detail {
 
-// The built-in table: common current types. Limits as in shared/data/instance-limits.csv
-// (a test checks every row against it); vCPUs are EC2's DefaultVCpus.
-inline constexpr std::string_view builtin_catalog_csv = R"(instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal,efa_supported
-c4.large,2,3,10,0,0:3,xen,false,false
-c5.large,2,3,10,0,0:3,nitro,false,false
-c5.xlarge,4,4,15,0,0:4,nitro,false,false
-c5.2xlarge,8,4,15,0,0:4,nitro,false,false
-c5.metal,96,15,50,0,0:15,unknown,true,false
-c6i.large,2,3,10,0,0:3,nitro,false,false
-c6i.xlarge,4,4,15,0,0:4,nitro,false,false
-c7g.large,2,3,10,0,0:3,nitro,false,false
-c7i.xlarge,4,4,15,0,0:4,nitro,false,false
-g5.xlarge,4,4,15,0,0:4,nitro,false,false
-i3.large,2,3,10,0,0:3,xen,false,false
-m4.large,2,2,10,0,0:2,xen,false,false
-m5.large,2,3,10,0,0:3,nitro,false,false
-m5.xlarge,4,4,15,0,0:4,nitro,false,false
-m5.2xlarge,8,4,15,0,0:4,nitro,false,false
-m5.4xlarge,16,8,30,0,0:8,nitro,false,false
-m5.8xlarge,32,8,30,0,0:8,nitro,false,false
-m5.12xlarge,48,8,30,0,0:8,nitro,false,false
-m5.24xlarge,96,15,50,0,0:15,nitro,false,false
-m5.metal,96,15,50,0,0:15,unknown,true,false
-m6g.metal,64,15,50,0,0:15,unknown,true,false
-m6i.large,2,3,10,0,0:3,nitro,false,false
-m6i.xlarge,4,4,15,0,0:4,nitro,false,false
-m6i.2xlarge,8,4,15,0,0:4,nitro,false,false
-m6i.4xlarge,16,8,30,0,0:8,nitro,false,false
-m7g.medium,1,2,4,0,0:2,nitro,false,false
-m7g.large,2,3,10,0,0:3,nitro,false,false
-m7g.xlarge,4,4,15,0,0:4,nitro,false,false
-m7i.large,2,3,10,0,0:3,nitro,false,false
-m7i.xlarge,4,4,15,0,0:4,nitro,false,false
-p5.48xlarge,192,2,50,0,0:2;1:2;2:2;3:2;4:2;5:2;6:2;7:2;8:2;9:2;10:2;11:2;12:2;13:2;14:2;15:2;16:2;17:2;18:2;19:2;20:2;21:2;22:2;23:2;24:2;25:2;26:2;27:2;28:2;29:2;30:2;31:2,nitro,false,true
-r5.large,2,3,10,0,0:3,nitro,false,false
-r5.xlarge,4,4,15,0,0:4,nitro,false,false
-r6i.large,2,3,10,0,0:3,nitro,false,false
-r7g.xlarge,4,4,15,0,0:4,nitro,false,false
-t2.medium,2,3,6,0,0:3,xen,false,false
-t3.nano,2,2,2,0,0:2,nitro,false,false
-t3.micro,2,2,2,0,0:2,nitro,false,false
-t3.small,2,3,4,0,0:3,nitro,false,false
-t3.medium,2,3,6,0,0:3,nitro,false,false
-t3.large,2,3,12,0,0:3,nitro,false,false
-t3.xlarge,4,4,15,0,0:4,nitro,false,false
-t3.2xlarge,8,4,15,0,0:4,nitro,false,false
-t3a.medium,2,3,6,0,0:3,nitro,false,false
-t4g.medium,2,3,6,0,0:3,nitro,false,false
-)";
+[[nodiscard]] inline std::optional<bool> from_known(instance_data::known k) noexcept {
+    if (k == instance_data::known::unknown) return std::nullopt;
+    return k == instance_data::known::yes;
+}
+
+/// One generated row as an instance_type. The generator wrote the network cards, so a
+/// malformed list is a generator bug; the test of the built-in table catches it.
+[[nodiscard]] inline instance_type from_instance_data(const instance_data::row& r) {
+    instance_type t;
+    t.name = std::string(r.name);
+    if (r.vcpus != 0) t.vcpus = r.vcpus;
+    t.max_enis = r.max_enis;
+    t.ipv4_per_eni = r.ipv4_per_eni;
+    t.default_network_card_index = r.default_network_card_index;
+    if (auto cards = parse_network_cards(r.network_cards)) t.network_cards = std::move(*cards);
+    t.hypervisor = r.hypervisor == instance_data::hv::nitro ? hypervisor_kind::nitro
+                   : r.hypervisor == instance_data::hv::xen ? hypervisor_kind::xen
+                                                            : hypervisor_kind::unknown;
+    t.bare_metal = r.bare_metal;
+    t.efa_supported = from_known(r.efa_supported);
+    t.trunk_compatible = from_known(r.trunk_compatible);
+    if (t.trunk_compatible) t.branch_interfaces = r.branch_interfaces;
+    return t;
+}
 
 } // namespace detail
 
-/// The built-in catalog: 45 common current types with their vCPU counts, used when no
-/// instance table is given. Built once (thread-safe static). O(1) after the first call.
-/// No errors (the table is checked by a test).
+/// The built-in catalog: every instance type the VPC CNI knows (enipool/instance_data.hpp,
+/// with the upstream commits it was generated from), used when no instance table is given.
+/// vCPUs, EFA support and trunking are unknown where no source gives them. Built once, on
+/// first use (thread-safe static, about 1,400 types); lookups are O(log n) after that.
+/// No errors (a test checks every row).
 [[nodiscard]] inline const catalog& builtin_catalog() {
     static const catalog table = [] {
-        auto parsed = parse_catalog_csv(detail::builtin_catalog_csv);
-        return parsed ? std::move(*parsed) : catalog{};
+        std::vector<instance_type> types;
+        types.reserve(std::size(instance_data::rows));
+        for (const auto& row : instance_data::rows) types.push_back(detail::from_instance_data(row));
+        auto built = catalog::from_types(std::move(types));
+        return built ? std::move(*built) : catalog{};
     }();
     return table;
 }

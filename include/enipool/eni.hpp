@@ -42,7 +42,7 @@ static_assert(lanes_per_slot == 16, "a slot's lanes are a 16-bit field of a 64-b
 /// ENIs one node pool can hold, on all cards together (the largest type has 24 on its default card).
 inline constexpr unsigned max_enis_per_node = 64;
 
-/// How an ENI may be used (DOMAIN.md section 1).
+/// How an ENI may be used (docs/domain.md section 1).
 struct eni_flags {
     bool trunk = false;     ///< security groups for pods; never used for pod IPs, never deleted
     bool efa_only = false;  ///< takes a slot of the card, carries no IPs

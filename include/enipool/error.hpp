@@ -74,6 +74,8 @@ enum class errc : int {
     unknown_instance_type = 400,  ///< not in the catalog
     missing_vcpus,                ///< the calculator needs a vCPU count the catalog lacks
     invalid_instance_limits,      ///< limits that cannot be real (0 slots, > 63 secondaries)
+    invalid_max_pods_expression,  ///< a maxPodsExpression outside enipool's integer subset of CEL
+    max_pods_expression_failed,   ///< it evaluated to an error, a bool, or a value outside 1..2^31-1
 
     // --- persistence -----------------------------------------------------------------------
     checkpoint_version = 500,     ///< unknown checkpoint format or version
@@ -172,6 +174,12 @@ public:
             return "the calculator needs the instance type's vCPU count, which the catalog "
                    "does not have (give --vcpus or a catalog with a vcpus column)";
         case errc::invalid_instance_limits: return "the instance limits are not valid";
+        case errc::invalid_max_pods_expression:
+            return "the max-pods expression is not valid (enipool evaluates the integer subset of "
+                   "CEL over default_enis, ips_per_eni and max_pods)";
+        case errc::max_pods_expression_failed:
+            return "the max-pods expression gave no usable pod count (an evaluation error, a bool, "
+                   "or a value outside 1..2147483647)";
 
         case errc::checkpoint_version: return "unsupported checkpoint format or version";
         case errc::checkpoint_invalid: return "the checkpoint is not valid";

@@ -122,7 +122,7 @@ private:
 
 /// prefix_first's runtime knobs; every default is here.
 struct prefix_first_config {
-    /// How long to grow with secondary IPs before asking for prefixes again (DOMAIN.md 5's
+    /// How long to grow with secondary IPs before asking for prefixes again (docs/domain.md section 5's
     /// choice for Auto Mode: 120 s).
     std::chrono::nanoseconds prefix_retry_after = std::chrono::seconds{120};
     /// true: never return to prefixes after the first fallback (Cilium's ENI mode).
@@ -136,7 +136,7 @@ struct stall_policy_config {
 };
 
 /// Grow with /28 prefixes; when the subnet has no free aligned /28 (InsufficientCidrBlocks,
-/// or InvalidParameterValue for a prefix request: DOMAIN.md 3) grow with secondary IPs
+/// or InvalidParameterValue for a prefix request: docs/domain.md section 3) grow with secondary IPs
 /// instead for `prefix_retry_after`, then try prefixes again (Auto Mode's behaviour; the
 /// pool serves pods from both kinds meanwhile). `permanent_fallback` never returns to
 /// prefixes (Cilium's ENI mode). InsufficientFreeAddressesInSubnet stops all growth for
@@ -199,7 +199,7 @@ namespace detail {
 
 // A policy that always grows with `Mode` and, when the subnet is out of room
 // (InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, and for prefixes
-// InvalidParameterValue: DOMAIN.md 3), stops growing for `back_off.stall`; any other refusal
+// InvalidParameterValue: docs/domain.md section 3), stops growing for `back_off.stall`; any other refusal
 // gets the retry back-off. prefix_only and secondary_only are its two instances.
 template <address_mode Mode>
 class fixed_mode_policy {
@@ -242,7 +242,7 @@ private:
 /// Grow with /28 prefixes only. When the subnet has no free aligned /28 or too few free
 /// addresses (InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, InvalidParameterValue),
 /// stop growing for `back_off.stall` and keep serving pods from what the pool holds
-/// (DESIGN.md); other refusals get the retry back-off. Needs a Nitro or bare-metal type.
+/// (docs/DESIGN.md); other refusals get the retry back-off. Needs a Nitro or bare-metal type.
 /// Members: those of the concept, plus stalls(), no_growth_until(), settings().
 class prefix_only : public detail::fixed_mode_policy<address_mode::prefix> {
 public:

@@ -27,24 +27,28 @@ struct network_card {
     friend bool operator==(const network_card&, const network_card&) = default;
 };
 
-/// The limits of an EC2 instance type that decide its pod addresses (DOMAIN.md section 1).
+/// The limits of an EC2 instance type that decide its pod addresses (docs/domain.md
+/// section 1). An optional member is a fact that the catalog's source may not give: empty
+/// means unknown, never a guess.
 struct instance_type {
     std::string name;
-    std::optional<unsigned> vcpus;        ///< unknown in the shared CSV
+    std::optional<unsigned> vcpus;        ///< EC2's DefaultVCpus
     unsigned max_enis = 0;                ///< ENIs of the default network card
     unsigned ipv4_per_eni = 0;            ///< IPv4 slots per ENI, including the primary IP
     unsigned default_network_card_index = 0;
     std::vector<network_card> network_cards;
     hypervisor_kind hypervisor = hypervisor_kind::unknown;
     bool bare_metal = false;
-    bool efa_supported = false;
+    std::optional<bool> efa_supported;
     unsigned efa_only_interfaces = 0;     ///< efa-only interfaces on the default card
+    std::optional<bool> trunk_compatible; ///< can carry a trunk ENI (security groups for pods)
+    std::optional<unsigned> branch_interfaces; ///< branch ENIs a trunk can carry
 
     /// Slots per ENI that can hold pod addresses (the primary IP's slot excluded).
     [[nodiscard]] unsigned slots_per_eni() const noexcept {
         return ipv4_per_eni == 0 ? 0 : ipv4_per_eni - 1;
     }
-    /// Prefix delegation needs Nitro, or bare metal (the VPC CNI's rule; DOMAIN.md 1).
+    /// Prefix delegation needs Nitro, or bare metal (the VPC CNI's rule; docs/domain.md section 1).
     [[nodiscard]] bool supports_prefixes() const noexcept {
         return hypervisor == hypervisor_kind::nitro || bare_metal;
     }

@@ -1,4 +1,4 @@
-// enipool/max_pods.hpp: the max-pods calculators users compare against (DOMAIN.md section
+// enipool/max_pods.hpp: the max-pods calculators users compare against (docs/domain.md section
 // 2), one function each, plus enipool's own figure: what a node really holds under a policy.
 //
 // Every calculator counts only the default network card's ENIs (`instance_type::max_enis`),
@@ -179,7 +179,7 @@ struct enipool_options {
 inline constexpr std::uint64_t auto_mode_pod_cap = 110;
 
 /// EKS Auto Mode: `min(110, calculated)`. AWS does not publish "calculated"; Auto Mode
-/// assigns /28 prefixes first and falls back to secondary IPs (DOMAIN.md 5), so enipool
+/// assigns /28 prefixes first and falls back to secondary IPs (docs/domain.md section 5), so enipool
 /// takes calculated = `enipool_max_pods(type, {prefix_first, budget})`: the node's prefix
 /// capacity + 2 where prefixes work, its secondary capacity + 2 elsewhere. Needs no vCPUs.
 /// O(1). Errors: `invalid_instance_limits`.

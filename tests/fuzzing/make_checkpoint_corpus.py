@@ -88,7 +88,7 @@ mut("metadata_not_object.json", lambda d: d["allocations"][0].__setitem__("metad
 mut("primary_outside_subnet.json", lambda d: d["enis"][0].__setitem__("primaryIp", "100.65.0.10"))
 mut("empty_eni_id.json", lambda d: d["enis"][0].__setitem__("id", ""))
 
-# vpc-cni-ipam/1 (DOMAIN.md section 4)
+# vpc-cni-ipam/1 (docs/domain.md section 4)
 v = {"version": "vpc-cni-ipam/1", "allocations": [
   {"networkName": "aws-cni", "containerID": "a1", "ifName": "eth0", "sandbox": "/var/run/netns/cni-1", "ipv4": "100.64.1.4",
    "allocationTimestamp": W - 60*S, "metadata": {"k8sPodNamespace": "default", "k8sPodName": "web-1"}},

@@ -1,9 +1,9 @@
 // warm_reference.hpp (tests): the VPC CNI's and Cilium's warm-pool decisions written plainly,
-// the way DOMAIN.md sections 4 and 5 (and ipamd / Cilium's Go) read them.
+// the way docs/domain.md sections 4 and 5 (and ipamd / Cilium's Go) read them.
 //
 // Signed integers as in the Go originals, one small function per formula, no code shared
 // with include/enipool/warm/. The differential tests compare plan()'s totals with these.
-// Where enipool makes a documented choice that DOMAIN.md does not state (max_pods as a
+// Where enipool makes a documented choice that docs/domain.md does not state (max_pods as a
 // ceiling rounded up to a whole unit, the release delay, the 30 s shrink interval applied
 // to releases only, one detach per plan of the last detachable ENI), it is written here too.
 #pragma once
@@ -24,7 +24,7 @@ inline ll div_ceil(ll a, ll b) { return (a + b - 1) / b; }
 inline ll to_ll(std::uint64_t x) { return static_cast<ll>(x); }
 inline ll seconds_ns(ll s) { return s * 1'000'000'000LL; }
 
-// ------------------------------------------------------------------ VPC CNI (DOMAIN.md 4)
+// ------------------------------------------------------------------ VPC CNI (docs/domain.md section 4)
 
 struct vpc_knobs {
     ll warm_eni = 1;                  // WARM_ENI_TARGET
@@ -220,7 +220,7 @@ inline std::string vpc_expect_detach(const enipool::pool_view& v, const vpc_knob
     return pick;
 }
 
-// ------------------------------------------------------------------ Cilium (DOMAIN.md 5)
+// ------------------------------------------------------------------ Cilium (docs/domain.md section 5)
 
 struct cilium_knobs {
     ll pre = 8, min = 0, max = 0, max_above = 0;

@@ -1,6 +1,7 @@
 // catalog.hpp and json/catalog_json.hpp: the CSV reader (header-driven, every malformed row
 // with its line number), the AWS CLI JSON reader (errors with the JSON path), format
-// detection, nothing half-loaded, and the built-in catalog checked against the shared table.
+// detection, nothing half-loaded, the writers, and the built-in catalog checked against the
+// VPC CNI's published eni-max-pods.txt, an independent extract of its limits and EC2's output.
 #include <enipool/catalog.hpp>
 #include <enipool/json/catalog_json.hpp>
 
@@ -42,7 +43,7 @@ void check_rejected(const std::string& text, errc code, const std::string& where
 
 } // namespace
 
-TEST_CASE("CSV rows of the shared format load field by field", "[catalog]") {
+TEST_CASE("CSV rows load field by field", "[catalog]") {
     const auto r = enipool::parse_catalog_csv(header +
                                               "m5.large,3,10,0,0:3,nitro,false\n"
                                               "c5.metal,15,50,0,0:15,unknown,true\r\n"
@@ -76,17 +77,23 @@ TEST_CASE("CSV columns may come in any order, with vcpus and unknown columns", "
     const auto plain = enipool::parse_catalog_csv(header + "m5.large,3,10,0,0:3,nitro,false\n");
     const auto shuffled = enipool::parse_catalog_csv(
         "bare_metal,memory_mib,hypervisor,network_cards,vcpus,default_network_card_index,ipv4_per_eni,"
-        "max_enis,instance_type,efa_only_interfaces\n"
-        "false,8192,nitro,0:3,2,0,10,3,m5.large,1\n");
+        "max_enis,instance_type,efa_only_interfaces,branch_interfaces,trunk_compatible,efa_supported\n"
+        "false,8192,nitro,0:3,2,0,10,3,m5.large,1,9,true,false\n");
     REQUIRE(plain);
     REQUIRE(shuffled);
     const auto& a = *plain->find("m5.large");
     const auto& b = *shuffled->find("m5.large");
     CHECK(b.vcpus == 2u);
     CHECK(b.efa_only_interfaces == 1);
+    CHECK(b.branch_interfaces == 9u);
+    CHECK(b.trunk_compatible == true);
+    CHECK(b.efa_supported == false);
     auto b_without_extras = b;
     b_without_extras.vcpus.reset();
     b_without_extras.efa_only_interfaces = 0;
+    b_without_extras.branch_interfaces.reset();
+    b_without_extras.trunk_compatible.reset();
+    b_without_extras.efa_supported.reset();
     CHECK(b_without_extras == a);
     // an empty vcpus cell means unknown
     const auto empty_vcpus = enipool::parse_catalog_csv(
@@ -165,19 +172,37 @@ TEST_CASE("the AWS CLI's describe-instance-types JSON loads", "[catalog][json]")
     CHECK(p5.ipv4_per_eni == 50);
     CHECK(p5.vcpus == 192u);
     CHECK(p5.network_cards.size() == 32);
-    CHECK(p5.efa_supported);
+    CHECK(p5.efa_supported == true);
     CHECK(p5.hypervisor == hypervisor_kind::nitro);
     const auto& m5 = *r->find("m5.large");
     CHECK(m5.max_enis == 3);
     CHECK(m5.ipv4_per_eni == 10);
     CHECK(m5.vcpus == 2u);
-    CHECK_FALSE(m5.efa_supported);
+    CHECK_FALSE(m5.efa_supported.has_value()); // the file has no EfaSupported for it: unknown
     // bare metal: the AWS CLI prints no Hypervisor
     const auto& metal = *r->find("c5.metal");
     CHECK(metal.bare_metal);
     CHECK(metal.hypervisor == hypervisor_kind::unknown);
     CHECK(metal.max_enis == 15);
     CHECK(r->find("m4.large")->hypervisor == hypervisor_kind::xen);
+}
+
+TEST_CASE("bad trunking and EFA values are rejected in both formats", "[catalog]") {
+    const std::string h = "instance_type,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,"
+                          "bare_metal,trunk_compatible,branch_interfaces,efa_supported\n";
+    check_rejected(h + "m5.large,3,10,0,0:3,nitro,false,maybe,9,false\n", errc::malformed_csv, "line 2: ",
+                   "trunk_compatible 'maybe' is not true or false");
+    check_rejected(h + "m5.large,3,10,0,0:3,nitro,false,true,-9,false\n", errc::malformed_csv, "line 2: ",
+                   "branch_interfaces '-9' is not a non-negative integer");
+    check_rejected(h + "m5.large,3,10,0,0:3,nitro,false,true,9,1\n", errc::malformed_csv, "line 2: ",
+                   "efa_supported '1' is not true or false");
+    const std::string net = R"("NetworkInfo":{"MaximumNetworkInterfaces":3,"Ipv4AddressesPerInterface":10)";
+    check_rejected(R"({"InstanceTypes":[{"InstanceType":"m5.large","TrunkCompatible":"yes",)" + net + "}}]}",
+                   errc::malformed_json, "InstanceTypes[0].TrunkCompatible", "is not true or false");
+    check_rejected(R"({"InstanceTypes":[{"InstanceType":"m5.large","BranchInterfaces":-1,)" + net + "}}]}",
+                   errc::malformed_json, "InstanceTypes[0].BranchInterfaces", "is not a non-negative integer");
+    check_rejected(R"({"InstanceTypes":[{"InstanceType":"m5.large",)" + net + R"(,"EfaSupported":0}}]})",
+                   errc::malformed_json, "InstanceTypes[0].NetworkInfo.EfaSupported", "is not true or false");
 }
 
 TEST_CASE("the JSON reader takes the default card, not card 0 or the total", "[catalog][json]") {
@@ -252,62 +277,176 @@ TEST_CASE("the format is detected from the content", "[catalog][json]") {
     std::remove(json.c_str());
 }
 
-TEST_CASE("the built-in catalog has 30+ types with vCPUs that match the shared table", "[catalog]") {
-    const auto& builtin = enipool::builtin_catalog();
-    CHECK(builtin.size() >= 30);
-    for (const auto& [name, type] : builtin) {
-        INFO(name);
-        CHECK(type.vcpus.has_value());
-        CHECK(enipool::validate(type));
-    }
-    // independent spot checks (EC2's figures): m5.large 2 vCPUs, p5.48xlarge 192, m7g.medium 1
-    CHECK(builtin.find("m5.large")->vcpus == 2u);
-    CHECK(builtin.find("p5.48xlarge")->vcpus == 192u);
-    CHECK(builtin.find("m7g.medium")->vcpus == 1u);
+namespace {
 
-    std::ifstream in(ENIPOOL_SHARED_DIR "/data/instance-limits.csv");
-    if (!in) {
-        WARN("skipped the comparison: " ENIPOOL_SHARED_DIR "/data/instance-limits.csv is missing");
-        return;
-    }
-    // independent parse of the shared table: name -> the row's text after the name
-    std::map<std::string, std::vector<std::string>> shared;
+// The test data's own readers: a few lines each, independent of the catalog readers.
+std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
+    std::ifstream in(path);
+    REQUIRE(in); // a missing test input fails the test
+    std::vector<std::vector<std::string>> rows;
     std::string line;
-    std::getline(in, line);
-    REQUIRE(line == "instance_type,max_enis,ipv4_per_eni,default_network_card_index,network_cards,hypervisor,bare_metal");
     while (std::getline(in, line)) {
         std::stringstream ss(line);
         std::vector<std::string> cells;
         std::string cell;
         while (std::getline(ss, cell, ',')) cells.push_back(cell);
-        shared[cells.at(0)] = cells;
+        rows.push_back(cells);
     }
-    for (const auto& [name, type] : builtin) {
+    return rows;
+}
+
+// tests/data/eni-max-pods.txt, the VPC CNI's published table: name -> max pods.
+std::map<std::string, long> published_max_pods() {
+    std::ifstream in(ENIPOOL_SOURCE_DIR "/tests/data/eni-max-pods.txt");
+    REQUIRE(in);
+    std::map<std::string, long> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::stringstream ss(line);
+        std::string name;
+        long pods = 0;
+        REQUIRE(ss >> name >> pods);
+        out[name] = pods;
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("the built-in catalog has every type of the VPC CNI's published table", "[catalog]") {
+    const auto& builtin = enipool::builtin_catalog();
+    const auto published = published_max_pods();
+    REQUIRE(published.size() >= 1391);
+    CHECK(builtin.size() == published.size());
+    CHECK(builtin.size() == std::size(enipool::instance_data::rows));
+    for (const auto& [name, pods] : published) {
         INFO(name);
-        const auto it = shared.find(name);
-        REQUIRE(it != shared.end());
-        const auto& c = it->second;
-        CHECK(std::to_string(type.max_enis) == c[1]);
-        CHECK(std::to_string(type.ipv4_per_eni) == c[2]);
-        CHECK(std::to_string(type.default_network_card_index) == c[3]);
-        std::string cards;
-        for (const auto& card : type.network_cards)
-            cards += (cards.empty() ? "" : ";") + std::to_string(card.index) + ":" + std::to_string(card.max_enis);
-        CHECK(cards == c[4]);
-        const char* hv = type.hypervisor == hypervisor_kind::nitro ? "nitro"
-                         : type.hypervisor == hypervisor_kind::xen ? "xen"
-                                                                   : "unknown";
-        CHECK(hv == c[5]);
-        CHECK((type.bare_metal ? "true" : "false") == c[6]);
+        const auto* type = builtin.find(name);
+        REQUIRE(type != nullptr);
+        CHECK(enipool::detail::check_catalog_row(*type) == std::nullopt);
+        // the published figure is ENIs x (IPv4 per ENI - 1) + 2 of the default card
+        CHECK(long(type->max_enis) * (long(type->ipv4_per_eni) - 1) + 2 == pods);
+        CHECK(type->network_cards.size() >= 1);
+        if (type->vcpus) CHECK(*type->vcpus >= 1);
+        if (type->branch_interfaces) CHECK(type->trunk_compatible.has_value());
     }
 }
 
-TEST_CASE("the whole shared table loads through load_catalog", "[catalog]") {
-    const auto r = enipool::load_catalog(ENIPOOL_SHARED_DIR "/data/instance-limits.csv");
-    if (!r && r.error() == errc::io_error) {
-        WARN("skipped: the shared table is missing");
-        return;
+TEST_CASE("the generated rows are sorted, unique and well formed", "[catalog]") {
+    const auto& rows = enipool::instance_data::rows;
+    for (std::size_t i = 0; i < std::size(rows); ++i) {
+        INFO(rows[i].name);
+        if (i > 0) CHECK(rows[i - 1].name < rows[i].name);
+        CHECK(enipool::detail::parse_network_cards(rows[i].network_cards));
     }
+    for (const auto& source : enipool::instance_data::sources) {
+        CHECK(source.commit.size() == 40);
+        CHECK_FALSE(source.path.empty());
+    }
+}
+
+TEST_CASE("the built-in limits equal an independent extract of the VPC CNI table", "[catalog]") {
+    // tests/data/instance-limits.csv was extracted from the same upstream file apart from
+    // tools/update-instance-data; the two must agree row for row.
+    const auto rows = csv_rows(ENIPOOL_SOURCE_DIR "/tests/data/instance-limits.csv");
+    REQUIRE(rows.at(0) == std::vector<std::string>{"instance_type", "max_enis", "ipv4_per_eni",
+                                                   "default_network_card_index", "network_cards", "hypervisor",
+                                                   "bare_metal"});
+    const auto& builtin = enipool::builtin_catalog();
+    CHECK(rows.size() - 1 == builtin.size());
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        const auto& c = rows[i];
+        INFO(c.at(0));
+        const auto* type = builtin.find(c.at(0));
+        REQUIRE(type != nullptr);
+        CHECK(std::to_string(type->max_enis) == c[1]);
+        CHECK(std::to_string(type->ipv4_per_eni) == c[2]);
+        CHECK(std::to_string(type->default_network_card_index) == c[3]);
+        std::string cards;
+        for (const auto& card : type->network_cards)
+            cards += (cards.empty() ? "" : ";") + std::to_string(card.index) + ":" + std::to_string(card.max_enis);
+        CHECK(cards == c[4]);
+        const char* hv = type->hypervisor == hypervisor_kind::nitro ? "nitro"
+                         : type->hypervisor == hypervisor_kind::xen ? "xen"
+                                                                    : "unknown";
+        CHECK(hv == c[5]);
+        CHECK((type->bare_metal ? "true" : "false") == c[6]);
+    }
+}
+
+TEST_CASE("built-in vCPUs, EFA and trunking agree with EC2's own figures", "[catalog]") {
+    const auto& builtin = enipool::builtin_catalog();
+    // EC2's describe-instance-types output in tests/data: every figure it gives must match
+    const auto ec2 = enipool::load_catalog(ENIPOOL_SOURCE_DIR "/tests/data/describe-instance-types.json");
+    REQUIRE(ec2);
+    for (const auto& [name, type] : *ec2) {
+        INFO(name);
+        const auto* ours = builtin.find(name);
+        REQUIRE(ours != nullptr);
+        CHECK(ours->vcpus == type.vcpus);
+        CHECK(ours->max_enis == type.max_enis);
+        CHECK(ours->ipv4_per_eni == type.ipv4_per_eni);
+        CHECK(ours->network_cards == type.network_cards);
+        if (ours->efa_supported && type.efa_supported) CHECK(*ours->efa_supported == *type.efa_supported);
+    }
+    // EC2's documented vCPU counts of current types
+    CHECK(builtin.find("c7i.large")->vcpus == 2u);
+    CHECK(builtin.find("m7g.medium")->vcpus == 1u);
+    CHECK(builtin.find("r8g.large")->vcpus == 2u);
+    CHECK(builtin.find("c8a.48xlarge")->vcpus == 192u);
+    // a type no vCPU source lists says so: unknown, not a guess from its size
+    const auto* unknown_cpus = builtin.find("c8id.large");
+    REQUIRE(unknown_cpus != nullptr);
+    CHECK_FALSE(unknown_cpus->vcpus);
+    // trunking (Karpenter's table): m5.large carries 9 branch ENIs; xen t2 types no trunk
+    CHECK(builtin.find("m5.large")->trunk_compatible == true);
+    CHECK(builtin.find("m5.large")->branch_interfaces == 9u);
+    CHECK(builtin.find("p5.48xlarge")->efa_supported == true);
+    CHECK(builtin.find("m5.large")->efa_supported == false);
+    CHECK_FALSE(builtin.find("c7i.large")->efa_supported);
+}
+
+TEST_CASE("the CSV and JSON writers read back to the same catalog", "[catalog]") {
+    const auto& builtin = enipool::builtin_catalog();
+    const auto csv = enipool::parse_catalog_csv(enipool::format_catalog_csv(builtin));
+    REQUIRE(csv);
+    CHECK(*csv == builtin);
+    const auto json = enipool::parse_catalog_json(enipool::format_catalog_json(builtin));
+    REQUIRE(json);
+    CHECK(*json == builtin);
+    rc::prop("a random catalog survives both writers", [] {
+        const auto count = *rc::gen::inRange<std::size_t>(0, 6);
+        std::vector<enipool::instance_type> types;
+        for (std::size_t i = 0; i < count; ++i) {
+            enipool::instance_type t;
+            t.name = "t" + std::to_string(i) + ".large";
+            t.max_enis = *rc::gen::inRange(1u, 16u);
+            t.ipv4_per_eni = *rc::gen::inRange(2u, 65u);
+            t.default_network_card_index = *rc::gen::inRange(0u, 2u);
+            t.network_cards.push_back({t.default_network_card_index, t.max_enis});
+            if (*rc::gen::arbitrary<bool>()) t.network_cards.push_back({t.default_network_card_index + 1, 2});
+            t.hypervisor = *rc::gen::element(hypervisor_kind::nitro, hypervisor_kind::xen, hypervisor_kind::unknown);
+            t.bare_metal = *rc::gen::arbitrary<bool>();
+            if (*rc::gen::arbitrary<bool>()) t.vcpus = *rc::gen::inRange(1u, 500u);
+            if (*rc::gen::arbitrary<bool>()) t.efa_supported = *rc::gen::arbitrary<bool>();
+            if (*rc::gen::arbitrary<bool>()) t.trunk_compatible = *rc::gen::arbitrary<bool>();
+            if (*rc::gen::arbitrary<bool>()) t.branch_interfaces = *rc::gen::inRange(0u, 200u);
+            types.push_back(t);
+        }
+        const auto original = enipool::catalog::from_types(types);
+        RC_ASSERT(original.has_value());
+        const auto from_csv = enipool::parse_catalog_csv(enipool::format_catalog_csv(*original));
+        RC_ASSERT(from_csv.has_value());
+        RC_ASSERT(*from_csv == *original);
+        const auto from_json = enipool::parse_catalog_json(enipool::format_catalog_json(*original));
+        RC_ASSERT(from_json.has_value());
+        RC_ASSERT(*from_json == *original);
+    });
+}
+
+TEST_CASE("the independent extract loads through load_catalog", "[catalog]") {
+    const auto r = enipool::load_catalog(ENIPOOL_SOURCE_DIR "/tests/data/instance-limits.csv");
     REQUIRE(r);
     CHECK(r->size() == 1391);
     CHECK(r->find("c8a.48xlarge")->max_enis == 24);

@@ -1,11 +1,14 @@
 // enipool-plan max-pods, run as a process: its outputs in every format (expectations worked
-// out by hand from DOMAIN.md section 2), the acceptance run over the whole shared table, and
+// out by hand from docs/domain.md section 2), the acceptance run over the whole built-in table
+// against the VPC CNI's published eni-max-pods.txt, the catalog command, and
 // every error path: exit status 2, a message on stderr, nothing on stdout.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "run_process.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -29,8 +32,8 @@ std::vector<std::string> lines(const std::string& text) {
     return out;
 }
 
-const std::string shared_csv = ENIPOOL_SHARED_DIR "/data/instance-limits.csv";
-bool have_shared() { return std::ifstream(shared_csv).good(); }
+// An extract of the VPC CNI's limits without vCPUs (tests/data/README.md).
+const std::string limits_csv = ENIPOOL_SOURCE_DIR "/tests/data/instance-limits.csv";
 
 // A user error: exit 2, nothing on stdout, a message on stderr that contains `why`.
 void check_usage_error(const std::vector<std::string>& args, const std::string& why) {
@@ -122,39 +125,44 @@ TEST_CASE("every calculator flag reaches its calculator", "[plan][cli]") {
     CHECK(csv({"--policy", "secondary-only"}) == "m5.large,29,29,29,110,29");
 }
 
-TEST_CASE("acceptance: eni-max-pods for all 1391 types of the shared table", "[plan][cli]") {
-    if (!have_shared()) {
-        WARN("skipped: " << shared_csv << " is missing");
-        return;
-    }
-    const auto r = plan({"max-pods", "--instances", shared_csv, "--all", "--calculator", "eni-max-pods", "--format", "csv"});
+TEST_CASE("acceptance: eni-max-pods for every built-in type equals the published table", "[plan][cli]") {
+    const auto r = plan({"max-pods", "--all", "--calculator", "eni-max-pods", "--format", "csv"});
     REQUIRE(r.status == 0);
     CHECK(r.err.empty());
     const auto out = lines(r.out);
-    REQUIRE(out.size() == 1392);
-    CHECK(out[0] == "instance_type,max_pods");
-    // independent expectations: max_enis * (ipv4_per_eni - 1) + 2 from the shared file, sorted by name
+    CHECK(out.at(0) == "instance_type,max_pods");
+    // the VPC CNI's misc/eni-max-pods.txt, read here on its own: "name pods" lines, '#' comments
     std::map<std::string, long> want;
-    const auto in = lines(enipool_test::slurp_file(shared_csv));
-    for (std::size_t i = 1; i < in.size(); ++i) {
-        std::stringstream ss(in[i]);
-        std::string name, enis, ipv4;
-        std::getline(ss, name, ',');
-        std::getline(ss, enis, ',');
-        std::getline(ss, ipv4, ',');
-        want[name] = std::stol(enis) * (std::stol(ipv4) - 1) + 2;
+    for (const auto& line : lines(enipool_test::slurp_file(ENIPOOL_SOURCE_DIR "/tests/data/eni-max-pods.txt"))) {
+        if (line.empty() || line[0] == '#') continue;
+        std::stringstream ss(line);
+        std::string name;
+        long pods = 0;
+        REQUIRE(ss >> name >> pods);
+        want[name] = pods;
     }
-    REQUIRE(want.size() == 1391);
+    REQUIRE(want.size() >= 1391);
+    REQUIRE(out.size() == want.size() + 1);
     std::size_t row = 1;
     for (const auto& [name, pods] : want) CHECK(out.at(row++) == name + "," + std::to_string(pods));
 }
 
-TEST_CASE("side by side on the shared table: empty cells and a note where vCPUs are missing", "[plan][cli]") {
-    if (!have_shared()) {
-        WARN("skipped: " << shared_csv << " is missing");
-        return;
-    }
-    const auto r = plan({"max-pods", "--instances", shared_csv, "--type", "m5.large", "--type", "m5.24xlarge",
+TEST_CASE("acceptance: c7i.large under the EKS AMI calculator with prefix delegation", "[plan][cli]") {
+    // 3 ENIs x 9 slots x 16 + 2 = 434, capped at 110 because c7i.large has 2 vCPUs (<= 30)
+    const auto r = plan({"max-pods", "--type", "c7i.large", "--calculator", "eks-ami", "--prefix-delegation"});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "instance_type  max_pods\nc7i.large           110\n");
+    // a type without a known vCPU count: a clear error that asks for --vcpus, no number
+    check_usage_error({"max-pods", "--type", "c8id.large", "--calculator", "eks-ami", "--prefix-delegation"},
+                      "give --vcpus");
+    const auto given = plan({"max-pods", "--type", "c8id.large", "--calculator", "eks-ami", "--prefix-delegation",
+                             "--vcpus", "2", "--format", "csv"});
+    REQUIRE(given.status == 0);
+    CHECK(given.out == "instance_type,max_pods\nc8id.large,110\n");
+}
+
+TEST_CASE("side by side on a table without vCPUs: empty cells and a note", "[plan][cli]") {
+    const auto r = plan({"max-pods", "--instances", limits_csv, "--type", "m5.large", "--type", "m5.24xlarge",
                          "--prefix-delegation", "--format", "csv"});
     REQUIRE(r.status == 0);
     // eks-ami with prefix delegation: 434 and 15x49x16+2=11762 exceed 110, the cap needs vCPUs
@@ -165,7 +173,7 @@ TEST_CASE("side by side on the shared table: empty cells and a note where vCPUs 
     CHECK_THAT(r.err, Catch::Contains("note: eks-ami has no figure for 2 types (m5.24xlarge, m5.large)"));
     CHECK_THAT(r.err, Catch::Contains("vCPU count"));
 
-    const auto table = plan({"max-pods", "--instances", shared_csv, "--type", "m5.large", "--prefix-delegation"});
+    const auto table = plan({"max-pods", "--instances", limits_csv, "--type", "m5.large", "--prefix-delegation"});
     REQUIRE(table.status == 0);
     CHECK_THAT(table.out, Catch::Contains("m5.large                 29      n/a         29        110      434"));
 }
@@ -213,10 +221,9 @@ TEST_CASE("every user error exits 2 with a message and nothing on stdout", "[pla
     check_usage_error({"max-pods", "--all", "--instances", bad_json},
                       "InstanceTypes[0].NetworkInfo.MaximumNetworkInterfaces: missing");
     std::remove(bad_json.c_str());
-    if (have_shared())
-        check_usage_error({"max-pods", "--instances", shared_csv, "--all", "--calculator", "eks-ami",
-                           "--prefix-delegation"},
-                          "eks-ami has no figure: the calculator needs the instance type's vCPU count");
+    check_usage_error({"max-pods", "--instances", limits_csv, "--all", "--calculator", "eks-ami",
+                       "--prefix-delegation"},
+                      "eks-ami has no figure: the calculator needs the instance type's vCPU count");
 }
 
 TEST_CASE("--help exits 0 and prints the flags", "[plan][cli]") {
@@ -229,4 +236,70 @@ TEST_CASE("--help exits 0 and prints the flags", "[plan][cli]") {
     const auto top = plan({"--help"});
     CHECK(top.status == 0);
     CHECK_THAT(top.out, Catch::Contains("max-pods"));
+}
+
+// --- enipool-plan catalog ----------------------------------------------------------------
+
+TEST_CASE("catalog lists the built-in table; CSV and JSON read back as the same catalog", "[plan][cli][catalog]") {
+    const auto csv = plan({"catalog", "--format", "csv"});
+    REQUIRE(csv.status == 0);
+    CHECK(csv.err.empty());
+    const auto rows = lines(csv.out);
+    CHECK(rows.at(0) == "instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,"
+                        "hypervisor,bare_metal,efa_supported,efa_only_interfaces,trunk_compatible,branch_interfaces");
+    // every type of the published table, once
+    std::size_t published = 0;
+    for (const auto& line : lines(enipool_test::slurp_file(ENIPOOL_SOURCE_DIR "/tests/data/eni-max-pods.txt")))
+        if (!line.empty() && line[0] != '#') ++published;
+    CHECK(rows.size() == published + 1);
+    // fields of m5.large as EC2 documents them: 2 vCPUs, 3 ENIs x 10 IPv4, Nitro, 9 branch ENIs
+    CHECK(std::find(rows.begin(), rows.end(), "m5.large,2,3,10,0,0:3,nitro,false,false,0,true,9") != rows.end());
+
+    // the CSV, fed back through --instances, gives the same CSV and the same max pods
+    const std::string copy = ENIPOOL_BIN_DIR "/plan_cli_catalog.csv";
+    std::ofstream(copy) << csv.out;
+    const auto again = plan({"catalog", "--instances", copy, "--format", "csv"});
+    REQUIRE(again.status == 0);
+    CHECK(again.out == csv.out);
+    std::remove(copy.c_str());
+
+    // JSON in describe-instance-types' shape, read back by the JSON reader
+    const auto json = plan({"catalog", "--format", "json", "--type", "p5.48xlarge", "--type", "m5.large"});
+    REQUIRE(json.status == 0);
+    const auto doc = nlohmann::json::parse(json.out);
+    REQUIRE(doc.at("InstanceTypes").size() == 2);
+    const auto& m5 = doc["InstanceTypes"][0];
+    CHECK(m5.at("InstanceType") == "m5.large");
+    CHECK(m5.at("VCpuInfo").at("DefaultVCpus") == 2);
+    CHECK(m5.at("NetworkInfo").at("Ipv4AddressesPerInterface") == 10);
+    const auto& p5 = doc["InstanceTypes"][1];
+    CHECK(p5.at("NetworkInfo").at("MaximumNetworkInterfaces") == 64); // 32 cards x 2, as EC2 reports
+    CHECK(p5.at("NetworkInfo").at("NetworkCards").size() == 32);
+    const std::string json_copy = ENIPOOL_BIN_DIR "/plan_cli_catalog.json";
+    std::ofstream(json_copy) << json.out;
+    const auto from_json = plan({"catalog", "--instances", json_copy, "--format", "csv"});
+    REQUIRE(from_json.status == 0);
+    CHECK(from_json.out == plan({"catalog", "--format", "csv", "--type", "m5.large", "--type", "p5.48xlarge"}).out);
+    std::remove(json_copy.c_str());
+}
+
+TEST_CASE("catalog filters by type and family, as a table", "[plan][cli][catalog]") {
+    const auto r = plan({"catalog", "--type", "m5.large", "--type", "c8id.large"});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "instance_type  vcpus  enis  ipv4/eni  cards  hypervisor  metal  efa  trunk  branch\n"
+                   "c8id.large         ?     3        10      1       nitro     no    ?    yes       9\n"
+                   "m5.large           2     3        10      1       nitro     no   no    yes       9\n");
+    const auto family = plan({"catalog", "--family", "m7i", "--format", "csv"});
+    REQUIRE(family.status == 0);
+    const auto rows = lines(family.out);
+    REQUIRE(rows.size() > 1);
+    for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].rfind("m7i.", 0) == 0); // not m7i-flex
+    CHECK(std::find(rows.begin(), rows.end(), "m7i.large,2,3,10,0,0:3,nitro,false,,0,true,9") != rows.end());
+}
+
+TEST_CASE("catalog refuses unknown types and families", "[plan][cli][catalog]") {
+    check_usage_error({"catalog", "--type", "m5.huge"}, "--type: unknown instance type m5.huge (not in the built-in catalog)");
+    check_usage_error({"catalog", "--family", "zz9"}, "--family: no instance type of family zz9 in the built-in catalog");
+    check_usage_error({"catalog", "--format", "xml"}, "--format");
+    check_usage_error({"catalog", "--instances", ENIPOOL_BIN_DIR "/no-such-file.csv"}, "no-such-file.csv");
 }

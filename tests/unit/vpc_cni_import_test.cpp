@@ -1,4 +1,4 @@
-// import_vpc_cni: adoption of a VPC CNI ipam.json (vpc-cni-ipam/1, DOMAIN.md section 4) into
+// import_vpc_cni: adoption of a VPC CNI ipam.json (vpc-cni-ipam/1, docs/domain.md section 4) into
 // a pool that holds the node's ENIs: allocations on known CIDRs are adopted with their
 // metadata and time, the others are returned (never dropped); malformed documents and
 // conflicts with the pool are refused with the entry and the reason, the pool unchanged.

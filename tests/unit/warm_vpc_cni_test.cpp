@@ -25,7 +25,7 @@ using enipool_test::summarize;
 using enipool_test::view_builder;
 
 // m5.large: 3 ENIs x 10 IPv4 addresses: 9 slots per ENI besides the primary IP.
-// Max pods 29 in secondary mode, 110 in prefix mode (DOMAIN.md 2).
+// Max pods 29 in secondary mode, 110 in prefix mode (docs/domain.md section 2).
 constexpr unsigned m5_slots = 9;
 constexpr unsigned m5_enis = 3;
 
@@ -201,7 +201,7 @@ TEST_CASE("m5.large prefix, WARM_IP_TARGET=5 MINIMUM_IP_TARGET=10", "[warm][vpc_
 
 TEST_CASE("m5.large prefix, default targets (WARM_PREFIX_TARGET unset, ipamd's 0)", "[warm][vpc_cni][prefix]") {
     // WARM_ENI_TARGET=1 (the default) plays no part in prefix mode: ipamd's too-low test
-    // uses unit 16 and target WARM_PREFIX_TARGET there (DOMAIN.md 4).
+    // uses unit 16 and target WARM_PREFIX_TARGET there (docs/domain.md section 4).
     // Fresh: available 0, target 0: too low by (target == 0 && available == 0).
     // Without IP targets: max(1, 0 - 0) = 1 prefix on eni-0.
     auto s = summarize(plan_of({}, m5_prefix().eni().build()));

@@ -108,9 +108,20 @@ namespace detail {
     }
     t.max_enis = *default_card_enis;
 
-    auto efa = json_bool(*net, "EfaSupported", net_path);
-    if (!efa) return efa.error();
-    t.efa_supported = *efa;
+    if (net->contains("EfaSupported")) {
+        auto efa = json_bool(*net, "EfaSupported", net_path);
+        if (!efa) return efa.error();
+        t.efa_supported = *efa;
+    }
+    // enipool's additions (not in EC2's output; format_catalog_json writes them).
+    if (j.contains("TrunkCompatible")) {
+        auto trunk = json_bool(j, "TrunkCompatible", path);
+        if (!trunk) return trunk.error();
+        t.trunk_compatible = *trunk;
+    }
+    auto branches = json_unsigned(j, "BranchInterfaces", path, false);
+    if (!branches) return branches.error();
+    t.branch_interfaces = *branches;
 
     if (const auto hv = j.find("Hypervisor"); hv != j.end()) {
         if (!hv->is_string())
@@ -136,10 +147,11 @@ namespace detail {
 /// `{"InstanceTypes": [{"InstanceType", "VCpuInfo": {"DefaultVCpus"}, "NetworkInfo":
 /// {"MaximumNetworkInterfaces", "Ipv4AddressesPerInterface", "NetworkCards":
 /// [{"NetworkCardIndex", "MaximumNetworkInterfaces", ...}], "DefaultNetworkCardIndex",
-/// "EfaSupported", ...}, "Hypervisor", "BareMetal", ...}, ...]}`. Other members are
-/// ignored. `max_enis` is the MaximumNetworkInterfaces of the NetworkCards entry whose index
+/// "EfaSupported", ...}, "Hypervisor", "BareMetal", ...}, ...]}`, plus enipool's own
+/// optional members "TrunkCompatible" and "BranchInterfaces". Other members are ignored. `max_enis` is the MaximumNetworkInterfaces of the NetworkCards entry whose index
 /// is DefaultNetworkCardIndex (default 0); without NetworkCards, the instance total. Without
-/// VCpuInfo the vCPU count is unknown; without Hypervisor it is `unknown`.
+/// VCpuInfo the vCPU count is unknown, without EfaSupported EFA support is unknown; without
+/// Hypervisor it is `unknown`.
 /// O(n log n) in the types.
 /// Errors: `malformed_json` with the JSON path and reason ("InstanceTypes[2].NetworkInfo.
 /// Ipv4AddressesPerInterface: missing") or the parser's position for bad syntax. Nothing is
@@ -172,6 +184,45 @@ namespace detail {
     auto out = catalog::from_types(std::move(types));
     if (!out) return error(errc::malformed_json, out.error().detail());
     return out;
+}
+
+/// Writes `types` in the shape of `aws ec2 describe-instance-types --output json`, with the
+/// members the catalog knows (an unknown value is left out), plus "TrunkCompatible" and
+/// "BranchInterfaces" where known. NetworkInfo.MaximumNetworkInterfaces is the sum over the
+/// network cards, as EC2 reports it. `parse_catalog_json` reads it back to the same catalog.
+/// O(n). No errors.
+[[nodiscard]] inline std::string format_catalog_json(const catalog& types) {
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& [name, t] : types) {
+        nlohmann::ordered_json entry;
+        entry["InstanceType"] = name;
+        if (t.vcpus) entry["VCpuInfo"] = {{"DefaultVCpus", *t.vcpus}};
+        nlohmann::ordered_json net;
+        std::uint64_t total = 0;
+        auto cards = nlohmann::ordered_json::array();
+        for (const auto& c : t.network_cards) {
+            total += c.max_enis;
+            cards.push_back({{"NetworkCardIndex", c.index}, {"MaximumNetworkInterfaces", c.max_enis}});
+        }
+        net["MaximumNetworkInterfaces"] = t.network_cards.empty() ? std::uint64_t{t.max_enis} : total;
+        net["Ipv4AddressesPerInterface"] = t.ipv4_per_eni;
+        net["DefaultNetworkCardIndex"] = t.default_network_card_index;
+        if (t.network_cards.empty())
+            cards.push_back({{"NetworkCardIndex", t.default_network_card_index},
+                             {"MaximumNetworkInterfaces", t.max_enis}});
+        net["NetworkCards"] = std::move(cards);
+        if (t.efa_supported) net["EfaSupported"] = *t.efa_supported;
+        entry["NetworkInfo"] = std::move(net);
+        if (t.hypervisor != hypervisor_kind::unknown)
+            entry["Hypervisor"] = t.hypervisor == hypervisor_kind::nitro ? "nitro" : "xen";
+        entry["BareMetal"] = t.bare_metal;
+        if (t.trunk_compatible) entry["TrunkCompatible"] = *t.trunk_compatible;
+        if (t.branch_interfaces) entry["BranchInterfaces"] = *t.branch_interfaces;
+        list.push_back(std::move(entry));
+    }
+    nlohmann::ordered_json doc;
+    doc["InstanceTypes"] = std::move(list);
+    return doc.dump(2) + "\n";
 }
 
 /// Reads a catalog from text in either format: JSON when the first non-space character is

@@ -2,8 +2,8 @@
 //
 // Auto Mode keeps a small fixed number of free addresses (one /28 prefix's worth with
 // ipv4PrefixSize "Auto", one IP with "32"), ignores the VPC CNI's warm-target variables, and
-// gives unused prefixes and IPs back to the VPC once their cooldown has expired (DOMAIN.md
-// 5). Cooling addresses are never counted as free. It never detaches ENIs.
+// gives unused prefixes and IPs back to the VPC once their cooldown has expired
+// (docs/domain.md section 5). Cooling addresses are never counted as free. It never detaches ENIs.
 #pragma once
 
 #include <enipool/actions.hpp>

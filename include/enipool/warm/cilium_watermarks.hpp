@@ -1,6 +1,6 @@
 // enipool/warm/cilium_watermarks.hpp: Cilium's ENI-mode watermarks as a warm strategy.
 //
-// pre-allocate, min-allocate, max-allocate and max-above-watermark (DOMAIN.md 5):
+// pre-allocate, min-allocate, max-allocate and max-above-watermark (docs/domain.md section 5):
 // needed = max(pre - (avail - used), min - avail), clamped to max; growth asks needed +
 // max-above-watermark. Excess addresses (Cilium's calculateExcessIPs, never below min) are
 // given back after a delay (180 s), in prefix mode only as whole /28s. Cilium's

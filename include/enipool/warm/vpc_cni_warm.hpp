@@ -1,7 +1,7 @@
 // enipool/warm/vpc_cni_warm.hpp: the VPC CNI's (ipamd's) warm-pool targets as a warm strategy.
 //
 // WARM_ENI_TARGET, WARM_IP_TARGET, MINIMUM_IP_TARGET and WARM_PREFIX_TARGET with the decisions
-// of DOMAIN.md section 4: pool too low, growth order and counts, pool too high, shrink (only
+// of docs/domain.md section 4: pool too low, growth order and counts, pool too high, shrink (only
 // wholly free CIDRs, at most every 30 s) and ENI detach. One difference by default: cooling
 // addresses are not counted as available (`count_cooling_as_available = true` restores the
 // VPC CNI's counting, available = total - assigned, so the difference can be shown).
@@ -40,7 +40,7 @@ struct vpc_cni_warm_config {
     std::chrono::nanoseconds min_eni_age = std::chrono::minutes{1};
 };
 
-/// The VPC CNI's warm-pool decisions (DOMAIN.md 4). Stateless: a pure function of the view.
+/// The VPC CNI's warm-pool decisions (docs/domain.md section 4). Stateless: a pure function of the view.
 ///
 /// Per plan, at most one of: one growth action (fill the first ENI with a free slot, else
 /// attach one ENI), releases of wholly free CIDRs of the current mode, one detach.
@@ -93,7 +93,7 @@ public:
                         detail::minus_floor0(config_.minimum_ip_target.value_or(0), c.total));
     }
 
-    /// Pool too low (DOMAIN.md 4): never at max_pods; with IP targets short > 0; else
+    /// Pool too low (docs/domain.md section 4): never at max_pods; with IP targets short > 0; else
     /// available < unit * target || (target == 0 && available == 0). O(1).
     [[nodiscard]] bool too_low(const counts& c) const noexcept {
         if (c.max_pods != 0 && c.total >= c.max_pods) return false;
@@ -158,7 +158,7 @@ public:
         return true;
     }
 
-    /// True when ENI `e` may be detached (DOMAIN.md 4): serves pods, not primary / trunk /
+    /// True when ENI `e` may be detached (docs/domain.md section 4): serves pods, not primary / trunk /
     /// EFA, no pod, no cooling address, older than min_eni_age, its CIDRs free for the
     /// release delay, and the other ENIs still meet the targets. O(CIDRs of e).
     [[nodiscard]] bool detachable(const pool_view& v, const eni_view& e) const noexcept {
