@@ -63,7 +63,7 @@ void bm_side_by_side(benchmark::State& state, std::size_t rows) {
         return;
     }
     enipool::max_pods_options options;
-    options.eks_ami.show_max_allowed = true;
+    options.al2_script.show_max_allowed = true;
     std::uint64_t sum = 0;
     for (auto _ : state) {
         sum = 0;

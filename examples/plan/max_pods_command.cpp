@@ -19,6 +19,7 @@ namespace {
 const command_registration registration{"max-pods", add_max_pods_command};
 
 struct optional_numbers {
+    std::string max_pods_expression;
     unsigned cni_max_eni = 0;
     std::uint64_t max_pods = 0;
     unsigned vcpus = 0;
@@ -40,7 +41,14 @@ std::vector<enipool::calculator> chosen_calculators(const std::string& name) {
     if (name == "all") return {enipool::all_calculators.begin(), enipool::all_calculators.end()};
     auto one = enipool::parse_calculator(name);
     if (!one) throw usage_error(fmt::format("--calculator: {}", one.error().detail()));
+    if (name == enipool::deprecated_eks_ami_name)
+        note("--calculator eks-ami is deprecated: it is al2-script now (the AL2 AMI's max-pods-calculator.sh; "
+             "AL2023 nodes compute max pods with nodeadm)");
     return {*one};
+}
+
+bool chosen(const std::vector<enipool::calculator>& calculators, enipool::calculator c) {
+    return std::find(calculators.begin(), calculators.end(), c) != calculators.end();
 }
 
 std::vector<enipool::instance_type> chosen_types(const max_pods_args& args, const enipool::catalog& catalog) {
@@ -68,10 +76,11 @@ std::vector<enipool::instance_type> chosen_types(const max_pods_args& args, cons
 
 enipool::max_pods_options calculator_options(const max_pods_args& args) {
     enipool::max_pods_options o;
-    o.eks_ami.prefix_delegation = args.prefix_delegation;
-    o.eks_ami.custom_networking = args.custom_networking;
-    o.eks_ami.cni_max_eni = args.cni_max_eni;
-    o.eks_ami.show_max_allowed = args.show_max_allowed;
+    o.nodeadm.max_pods_expression = args.max_pods_expression;
+    o.al2_script.prefix_delegation = args.prefix_delegation;
+    o.al2_script.custom_networking = args.custom_networking;
+    o.al2_script.cni_max_eni = args.cni_max_eni;
+    o.al2_script.show_max_allowed = args.show_max_allowed;
     o.karpenter.reserved_enis = args.reserved_enis;
     o.karpenter.max_pods = args.max_pods;
     o.karpenter.pods_per_core = args.pods_per_core;
@@ -138,17 +147,28 @@ std::string render_max_pods(const max_pods_args& args, const enipool::catalog& c
     if (args.format != "table" && args.format != "csv" && args.format != "json")
         throw usage_error(fmt::format("--format: '{}' is not table, csv or json", args.format));
     const auto calculators = chosen_calculators(args.calculator);
+    if (args.max_pods_expression && !chosen(calculators, enipool::calculator::nodeadm))
+        throw usage_error("--max-pods-expression applies to --calculator nodeadm (or all)");
     const auto options = calculator_options(args);
     const auto types = chosen_types(args, catalog);
 
     std::vector<figure_row> rows;
     std::map<std::pair<enipool::calculator, enipool::errc>, gap> gaps;
+    std::map<std::string, gap> warnings; // nodeadm's fallback warnings, by text
     for (const auto& type : types) {
         figure_row row{type.name, {}};
+        std::vector<std::optional<std::uint64_t>> reserved;
         for (auto c : calculators) {
-            auto figure = enipool::max_pods(c, type, options);
+            std::string warning;
+            auto figure = enipool::max_pods(c, type, options, &warning);
+            if (!warning.empty()) {
+                auto& w = warnings[warning];
+                if (w.count++ == 0) w.first_detail = warning;
+                if (w.examples.size() < 3) w.examples.push_back(type.name);
+            }
             if (figure) {
                 row.cells.emplace_back(*figure);
+                reserved.emplace_back(enipool::kube_reserved_memory_mib(*figure));
                 continue;
             }
             if (calculators.size() == 1)
@@ -157,6 +177,12 @@ std::string render_max_pods(const max_pods_args& args, const enipool::catalog& c
             if (g.count++ == 0) g.first_detail = figure.error().detail();
             if (g.examples.size() < 3) g.examples.push_back(type.name);
             row.cells.emplace_back(std::nullopt);
+            reserved.emplace_back(std::nullopt);
+        }
+        if (args.show_reserved) {
+            row.cells.insert(row.cells.end(), reserved.begin(), reserved.end());
+            if (type.vcpus) row.cells.emplace_back(enipool::kube_reserved_cpu_millicores(*type.vcpus));
+            else row.cells.emplace_back(std::nullopt);
         }
         rows.push_back(std::move(row));
     }
@@ -167,11 +193,22 @@ std::string render_max_pods(const max_pods_args& args, const enipool::catalog& c
                          g.count == 1 ? "" : "s", fmt::join(g.examples, ", "), g.count > g.examples.size() ? ", ..." : "",
                          enipool::make_error_code(code).message(), g.first_detail));
     }
+    for (const auto& [text, w] : warnings)
+        fmt::print(stderr, "warning: nodeadm, {} type{} ({}{}): {}\n", w.count, w.count == 1 ? "" : "s",
+                   fmt::join(w.examples, ", "), w.count > w.examples.size() ? ", ..." : "", text);
 
     std::vector<std::string> columns{"instance_type"};
     if (calculators.size() == 1) columns.emplace_back("max_pods");
     else
         for (auto c : calculators) columns.emplace_back(enipool::to_string(c));
+    if (args.show_reserved) {
+        // kube-reserved memory follows each max-pods figure (nodeadm's 11 x max pods + 255 MiB);
+        // the CPU reservation depends on the vCPUs only.
+        if (calculators.size() == 1) columns.emplace_back("kube_reserved_mib");
+        else
+            for (auto c : calculators) columns.emplace_back(fmt::format("{}_reserved_mib", enipool::to_string(c)));
+        columns.emplace_back("kube_reserved_cpu_m");
+    }
 
     if (args.format == "csv") return render_csv(columns, rows);
     if (args.format == "json") return render_json(columns, rows);
@@ -182,7 +219,7 @@ runner add_max_pods_command(CLI::App& parent) {
     auto args = std::make_shared<max_pods_args>();
     const CLI::Range counts(0u, 1000000u);
     auto* cmd = parent.add_subcommand(
-        "max-pods", "Max pods per instance type: eni-max-pods.txt, the EKS AMI calculator, Karpenter, EKS Auto "
+        "max-pods", "Max pods per instance type: eni-max-pods.txt, AL2023 nodeadm, the AL2 AMI script, Karpenter, EKS Auto "
                     "Mode and enipool's own figure (the pod addresses a node really holds), side by side");
     cmd->add_option("--instances", args->instances,
                     "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` JSON "
@@ -191,20 +228,22 @@ runner add_max_pods_command(CLI::App& parent) {
     auto* all = cmd->add_flag("--all", args->all, "Every instance type of the catalog");
     type->excludes(all);
     cmd->add_option("--calculator", args->calculator,
-                    "eni-max-pods | eks-ami | karpenter | auto-mode | enipool | all (one column each)")
-        ->check(CLI::IsMember({"eni-max-pods", "eks-ami", "karpenter", "auto-mode", "enipool", "all"}))
+                    "eni-max-pods | nodeadm (AL2023) | al2-script (the AL2 AMI's script; eks-ami is its former name) | "
+                    "karpenter | auto-mode | enipool | all (one column each)")
+        ->check(CLI::IsMember({"eni-max-pods", "nodeadm", "al2-script", "eks-ami", "karpenter", "auto-mode",
+                               "enipool", "all"}))
         ->capture_default_str();
     cmd->add_option("--policy", args->policy,
                     "Growth policy of the enipool column: prefix-first | prefix-only | secondary-only")
         ->check(CLI::IsMember({"prefix-first", "prefix-only", "secondary-only"}))
         ->capture_default_str();
-    cmd->add_flag("--prefix-delegation", args->prefix_delegation, "eks-ami: prefix delegation enabled");
+    cmd->add_flag("--prefix-delegation", args->prefix_delegation, "al2-script: prefix delegation enabled");
     cmd->add_flag("--custom-networking", args->custom_networking,
-                  "The primary ENI serves no pods (eks-ami, enipool, auto-mode)");
+                  "The primary ENI serves no pods (al2-script, enipool, auto-mode)");
     // Optional numbers: parsed (and range-checked) by CLI11 into `given`, kept when given.
     auto given = std::make_shared<optional_numbers>();
     auto* cni = cmd->add_option("--cni-max-eni", given->cni_max_eni,
-                                "Cap on ENIs (eks-ami's cni_max_eni; MAX_ENI for enipool, auto-mode)")
+                                "Cap on ENIs (al2-script's cni_max_eni; MAX_ENI for enipool, auto-mode)")
                     ->check(counts);
     cmd->add_option("--reserved-enis", args->reserved_enis, "ENIs kept for other uses (karpenter, enipool, auto-mode)")
         ->check(counts);
@@ -212,15 +251,23 @@ runner add_max_pods_command(CLI::App& parent) {
         ->check(counts);
     auto* max_pods = cmd->add_option("--max-pods", given->max_pods, "karpenter: kubelet maxPods override")
                          ->check(counts);
-    cmd->add_flag("--show-max-allowed", args->show_max_allowed, "eks-ami: no 110/250 cap");
+    cmd->add_flag("--show-max-allowed", args->show_max_allowed, "al2-script: no 110/250 cap");
+    auto* expression = cmd->add_option("--max-pods-expression", given->max_pods_expression,
+                                       "nodeadm: NodeConfig's maxPodsExpression, a CEL integer expression over "
+                                       "default_enis, ips_per_eni and max_pods; on any error nodeadm uses its "
+                                       "standard value and warns");
+    cmd->add_flag("--show-reserved", args->show_reserved,
+                  "Add kube-reserved memory (11 x max pods + 255 MiB, per calculator) and CPU (millicores, from the "
+                  "vCPUs) as nodeadm reserves them");
     auto* vcpus = cmd->add_option("--vcpus", given->vcpus, "vCPU count for every selected type (overrides the catalog)")
                       ->check(CLI::Range(1u, 1000000u));
     cmd->add_option("--format", args->format, "table | csv | json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
 
-    return [args, given, cni, max_pods, vcpus] {
+    return [args, given, cni, max_pods, vcpus, expression] {
         if (args->types.empty() && !args->all) throw usage_error("give --type NAME (repeatable) or --all");
+        if (*expression) args->max_pods_expression = given->max_pods_expression;
         if (*cni) args->cni_max_eni = given->cni_max_eni;
         if (*max_pods) args->max_pods = given->max_pods;
         if (*vcpus) args->vcpus = given->vcpus;

@@ -68,7 +68,7 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
                        "with secondary IPs)")
             ->check(counts);
     cmd.add_option("--max-pods", args.max_pods,
-                   "Kubelet max pods per node (default: the EKS AMI calculator, prefix delegation for the prefix "
+                   "Kubelet max pods per node (default: the AL2 AMI script's calculator, prefix delegation for the prefix "
                    "policies; 2 of them are host-network pods without an address)")
         ->check(CLI::Range(std::uint64_t{3}, std::uint64_t{100000}));
     cmd.add_option("--seed", args.seed, "Seed of every random choice (same seed and flags: same results)")

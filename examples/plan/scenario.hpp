@@ -36,7 +36,7 @@ struct scenario_args {
     unsigned max_allocate = 0;           ///< --max-allocate (cilium; 0: none)
     unsigned max_above_watermark = 0;    ///< --max-above-watermark (cilium)
     unsigned warm_addresses = 0;         ///< --warm-addresses (auto-mode; given only)
-    std::uint64_t max_pods = 0;          ///< --max-pods (0: EKS AMI calculator)
+    std::uint64_t max_pods = 0;          ///< --max-pods (0: the AL2 AMI script's calculator)
     std::uint64_t seed = 1;              ///< --seed
     // which optional flags were given
     CLI::Option* warm_ip_flag = nullptr;

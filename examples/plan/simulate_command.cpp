@@ -4,6 +4,7 @@
 #include "scenario.hpp"
 #include "svg_chart.hpp"
 
+#include <enipool/nodeadm.hpp>
 #include <enipool/sim/cluster.hpp>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,17 @@ struct policy_run {
     std::string label;
     enipool::sim::run_summary summary;
     std::vector<enipool::sim::sample> samples;
+    std::uint64_t max_pods = 0;          ///< the node group's kubelet max pods
+    std::optional<unsigned> vcpus;       ///< of the instance type, for the CPU reservation
 };
+
+// What nodeadm reserves for the kubelet on each node: memory from max pods, CPU from vCPUs.
+std::string reserved_memory(const policy_run& r) {
+    return fmt::format("{}", enipool::kube_reserved_memory_mib(r.max_pods));
+}
+std::string reserved_cpu(const policy_run& r, std::string_view unknown) {
+    return r.vcpus ? fmt::format("{}", enipool::kube_reserved_cpu_millicores(*r.vcpus)) : std::string(unknown);
+}
 
 // Draws "\r<label> [#####.....]  45%" on stderr.
 void draw_progress(const std::string& label, double fraction) {
@@ -61,7 +73,8 @@ std::string seconds(enipool::sim::sim_time t) {
 std::string render_summary(const std::vector<policy_run>& runs, const std::string& format) {
     const std::vector<std::string> columns{
         "policy", "peak_pods_running", "pending_pod_seconds", "first_insufficient_cidr_blocks_s", "fallbacks",
-        "ec2_calls", "ec2_errors", "addresses_held_mean", "addresses_used_mean", "peak_nodes"};
+        "ec2_calls", "ec2_errors", "addresses_held_mean", "addresses_used_mean", "peak_nodes", "max_pods",
+        "kube_reserved_mib", "kube_reserved_cpu_m"};
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : runs) {
         const auto& s = r.summary;
@@ -69,7 +82,8 @@ std::string render_summary(const std::vector<policy_run>& runs, const std::strin
                         s.first_insufficient_cidr_blocks ? seconds(*s.first_insufficient_cidr_blocks) : "never",
                         fmt::format("{}", s.fallbacks), fmt::format("{}", s.ec2_calls), fmt::format("{}", s.ec2_errors),
                         fmt::format("{:.1f}", s.mean_addresses_held), fmt::format("{:.1f}", s.mean_addresses_used),
-                        fmt::format("{}", s.peak_nodes)});
+                        fmt::format("{}", s.peak_nodes), fmt::format("{}", r.max_pods), reserved_memory(r),
+                        reserved_cpu(r, format == "csv" ? "" : "?")});
     }
     if (format == "json") {
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -89,6 +103,11 @@ std::string render_summary(const std::vector<policy_run>& runs, const std::strin
             j["addresses_held_mean"] = s.mean_addresses_held;
             j["addresses_used_mean"] = s.mean_addresses_used;
             j["peak_nodes"] = s.peak_nodes;
+            j["max_pods"] = r.max_pods;
+            j["kube_reserved_mib"] = enipool::kube_reserved_memory_mib(r.max_pods);
+            j["kube_reserved_cpu_m"] =
+                r.vcpus ? nlohmann::ordered_json(enipool::kube_reserved_cpu_millicores(*r.vcpus))
+                        : nlohmann::ordered_json(nullptr);
             j["launch_failures"] = s.launch_failures;
             j["pod_events"] = s.pod_events;
             out.push_back(std::move(j));
@@ -101,7 +120,8 @@ std::string render_summary(const std::vector<policy_run>& runs, const std::strin
         return out;
     }
     const std::vector<std::string> heads{"policy", "peak running", "pending pod-s", "first ICB (s)", "fallbacks",
-                                         "EC2 calls", "EC2 errors", "held (mean)", "used (mean)", "peak nodes"};
+                                         "EC2 calls", "EC2 errors", "held (mean)", "used (mean)", "peak nodes",
+                                         "max pods", "reserved MiB", "reserved CPU m"};
     std::vector<std::size_t> w(heads.size());
     for (std::size_t c = 0; c < heads.size(); ++c) {
         w[c] = heads[c].size();
@@ -210,7 +230,8 @@ int run_simulate(const simulate_args& args) {
                 draw_progress(labels[i], (static_cast<double>(i) + k / double(steps)) / static_cast<double>(clusters.size()));
             }
         }
-        runs.push_back(policy_run{labels[i], clusters[i].summary(), clusters[i].samples()});
+        runs.push_back(policy_run{labels[i], clusters[i].summary(), clusters[i].samples(),
+                                  clusters[i].configuration().groups.at(0).max_pods, type.vcpus});
     }
     if (drawing) fmt::print(stderr, "\r\033[K");
 

@@ -8,11 +8,14 @@
 #include <enipool/clock.hpp>
 #include <enipool/eni.hpp>
 #include <enipool/error.hpp>
+#include <enipool/instance_data.hpp>
 #include <enipool/ip.hpp>
 #include <enipool/ipv6_pool.hpp>
 #include <enipool/limits.hpp>
 #include <enipool/max_pods.hpp>
+#include <enipool/max_pods_expression.hpp>
 #include <enipool/node_pool.hpp>
+#include <enipool/nodeadm.hpp>
 #include <enipool/packing.hpp>
 #include <enipool/pod_key.hpp>
 #include <enipool/policy.hpp>

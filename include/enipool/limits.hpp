@@ -55,6 +55,9 @@ struct instance_type {
     friend bool operator==(const instance_type&, const instance_type&) = default;
 };
 
+/// Host-network pods every max-pods formula adds (aws-node, kube-proxy): they need no pod IP.
+inline constexpr std::uint64_t host_network_pods = 2;
+
 /// The largest ENI the library models: 63 slots of a /28 each.
 inline constexpr unsigned max_slots_per_eni = 63;
 inline constexpr unsigned addresses_per_prefix = 16;

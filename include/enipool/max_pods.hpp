@@ -1,5 +1,6 @@
-// enipool/max_pods.hpp: the max-pods calculators users compare against (docs/domain.md section
-// 2), one function each, plus enipool's own figure: what a node really holds under a policy.
+// enipool/max_pods.hpp: the max-pods calculators users compare against (docs/domain.md
+// section 2), one function each, plus enipool's own figure: what a node really holds under a
+// policy. AL2023's nodeadm has its own header (nodeadm.hpp); `max_pods()` runs it too.
 //
 // Every calculator counts only the default network card's ENIs (`instance_type::max_enis`),
 // returns `result<std::uint64_t>` and never throws. The `+2` of every formula counts the two
@@ -8,6 +9,7 @@
 
 #include <enipool/error.hpp>
 #include <enipool/limits.hpp>
+#include <enipool/nodeadm.hpp>
 
 #include <fmt/format.h>
 
@@ -15,12 +17,10 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace enipool {
-
-/// Host-network pods every formula adds (aws-node, kube-proxy): they need no pod IP.
-inline constexpr std::uint64_t host_network_pods = 2;
 
 /// The three growth policies by name, for run-time choices (CLI flags, planner configs).
 /// The policies themselves are the types in growth_policy.hpp; this only names them.
@@ -60,18 +60,19 @@ enum class growth_policy_kind : std::uint8_t { prefix_first, prefix_only, second
 }
 
 // ---------------------------------------------------------------------------------------
-// The EKS AMI's max-pods-calculator.sh
+// The AL2 AMI's max-pods-calculator.sh
 // ---------------------------------------------------------------------------------------
 
-/// The knobs of the EKS AMI calculator (its command-line flags).
-struct eks_ami_options {
+/// The knobs of the AL2 AMI's calculator script (its command-line flags).
+struct al2_script_options {
     bool prefix_delegation = false;       ///< --cni-prefix-delegation-enabled
     bool custom_networking = false;       ///< --cni-custom-networking-enabled
     std::optional<unsigned> cni_max_eni;  ///< --cni-max-eni
     bool show_max_allowed = false;        ///< --show-max-allowed: no 110/250 cap
 };
 
-/// The EKS AMI's max-pods-calculator.sh:
+/// The EKS-optimized AL2 AMI's max-pods-calculator.sh (removed upstream with AL2; AL2023
+/// nodes use nodeadm, see nodeadm.hpp; docs/domain.md section 2):
 ///   `enis = min(cni_max_eni, max_enis)`, minus 1 with custom networking (never below 0);
 ///   prefix delegation on a `nitro` type (the script checks the hypervisor only, so bare
 ///   metal types get the secondary-IP formula): `enis * ((ipv4_per_eni - 1) * 16) + 2`,
@@ -81,8 +82,8 @@ struct eks_ami_options {
 /// both caps give the count itself, so a type without vCPUs still gets its figure. O(1).
 /// Errors: `invalid_instance_limits`; `missing_vcpus` when count > 110, the cap applies and
 /// the type has no vCPU count.
-[[nodiscard]] inline result<std::uint64_t> eks_ami(const instance_type& type,
-                                                  const eks_ami_options& options = {}) {
+[[nodiscard]] inline result<std::uint64_t> al2_script(const instance_type& type,
+                                                     const al2_script_options& options = {}) {
     if (auto ok = validate(type); !ok) return ok.error();
     std::uint64_t enis = type.max_enis;
     if (options.cni_max_eni) enis = std::min<std::uint64_t>(enis, *options.cni_max_eni);
@@ -96,6 +97,17 @@ struct eks_ami_options {
                      fmt::format("{}: {} pods exceed 110, and the cap (110 or 250) depends on the vCPU count",
                                  type.name, count));
     return std::min<std::uint64_t>(count, *type.vcpus <= 30 ? 110 : 250);
+}
+
+/// The former name of `al2_script_options`.
+using eks_ami_options [[deprecated("renamed al2_script_options: it models the AL2 AMI's script")]] =
+    al2_script_options;
+
+/// The former name of `al2_script`.
+[[deprecated("renamed al2_script: it models the AL2 AMI's max-pods-calculator.sh")]] [[nodiscard]] inline result<
+    std::uint64_t>
+eks_ami(const instance_type& type, const al2_script_options& options = {}) {
+    return al2_script(type, options);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -195,18 +207,23 @@ inline constexpr std::uint64_t auto_mode_pod_cap = 110;
 // ---------------------------------------------------------------------------------------
 
 /// The calculators by name, for side-by-side output.
-enum class calculator : std::uint8_t { eni_max_pods, eks_ami, karpenter, auto_mode, enipool };
+enum class calculator : std::uint8_t { eni_max_pods, nodeadm, al2_script, karpenter, auto_mode, enipool };
 
 /// Every calculator, in the order of the side-by-side output.
-inline constexpr std::array<calculator, 5> all_calculators{
-    calculator::eni_max_pods, calculator::eks_ami, calculator::karpenter, calculator::auto_mode,
-    calculator::enipool};
+inline constexpr std::array<calculator, 6> all_calculators{
+    calculator::eni_max_pods, calculator::nodeadm,   calculator::al2_script,
+    calculator::karpenter,    calculator::auto_mode, calculator::enipool};
 
-/// The CLI name: "eni-max-pods", "eks-ami", "karpenter", "auto-mode", "enipool". O(1).
+/// The former CLI name of `al2-script`, still accepted by `parse_calculator`.
+inline constexpr std::string_view deprecated_eks_ami_name = "eks-ami";
+
+/// The CLI name: "eni-max-pods", "nodeadm", "al2-script", "karpenter", "auto-mode",
+/// "enipool". O(1).
 [[nodiscard]] constexpr std::string_view to_string(calculator c) noexcept {
     switch (c) {
     case calculator::eni_max_pods: return "eni-max-pods";
-    case calculator::eks_ami: return "eks-ami";
+    case calculator::nodeadm: return "nodeadm";
+    case calculator::al2_script: return "al2-script";
     case calculator::karpenter: return "karpenter";
     case calculator::auto_mode: return "auto-mode";
     case calculator::enipool: return "enipool";
@@ -214,29 +231,43 @@ inline constexpr std::array<calculator, 5> all_calculators{
     return "?";
 }
 
-/// Parses a calculator's CLI name. O(1). Errors: `malformed_config` listing the names.
+/// Parses a calculator's CLI name; the former name "eks-ami" gives `al2_script` (a caller
+/// that wants to warn about it compares with `deprecated_eks_ami_name`). O(1).
+/// Errors: `malformed_config` listing the names.
 [[nodiscard]] inline result<calculator> parse_calculator(std::string_view text) {
     for (auto c : all_calculators)
         if (text == to_string(c)) return c;
+    if (text == deprecated_eks_ami_name) return calculator::al2_script;
     return error(errc::malformed_config,
-                 fmt::format("unknown calculator '{}' (expected eni-max-pods, eks-ami, "
+                 fmt::format("unknown calculator '{}' (expected eni-max-pods, nodeadm, al2-script, "
                              "karpenter, auto-mode or enipool)",
                              text));
 }
 
 /// The options of every calculator at once (what the CLI's flags fill).
 struct max_pods_options {
-    eks_ami_options eks_ami{};
+    nodeadm_options nodeadm{};
+    al2_script_options al2_script{};
     karpenter_options karpenter{};
     enipool_options enipool{};   ///< its budget serves auto_mode too
 };
 
-/// Runs one calculator by name. O(1). Errors: those of the calculator.
+/// Runs one calculator by name. O(1), plus the length of a nodeadm expression (parsed on
+/// each call; `nodeadm_calculator` parses once). When nodeadm falls back from the expression
+/// to its standard value and `warning` is not null, nodeadm's warning is stored there (else
+/// it is left alone). Errors: those of the calculator.
 [[nodiscard]] inline result<std::uint64_t> max_pods(calculator c, const instance_type& type,
-                                                   const max_pods_options& options = {}) {
+                                                   const max_pods_options& options = {},
+                                                   std::string* warning = nullptr) {
     switch (c) {
     case calculator::eni_max_pods: return eni_max_pods(type);
-    case calculator::eks_ami: return eks_ami(type, options.eks_ami);
+    case calculator::nodeadm: {
+        auto figure = nodeadm_max_pods(type, options.nodeadm);
+        if (!figure) return figure.error();
+        if (figure->warning && warning != nullptr) *warning = *figure->warning;
+        return figure->max_pods;
+    }
+    case calculator::al2_script: return al2_script(type, options.al2_script);
     case calculator::karpenter: return karpenter(type, options.karpenter);
     case calculator::auto_mode: return auto_mode(type, options.enipool.budget);
     case calculator::enipool: return enipool_max_pods(type, options.enipool);

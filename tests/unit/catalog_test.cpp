@@ -338,7 +338,7 @@ TEST_CASE("the generated rows are sorted, unique and well formed", "[catalog]") 
     for (std::size_t i = 0; i < std::size(rows); ++i) {
         INFO(rows[i].name);
         if (i > 0) CHECK(rows[i - 1].name < rows[i].name);
-        CHECK(enipool::detail::parse_network_cards(rows[i].network_cards));
+        CHECK(enipool::detail::parse_network_cards(rows[i].network_cards).has_value());
     }
     for (const auto& source : enipool::instance_data::sources) {
         CHECK(source.commit.size() == 40);

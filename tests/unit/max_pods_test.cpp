@@ -76,7 +76,7 @@ instance_type to_type(const row& r, std::optional<unsigned> vcpus) {
 long long ref_eni_max_pods(const row& r) { return r.enis * (r.ipv4 - 1) + 2; }
 
 // nullopt = "needs vCPUs and has none" (the cap would decide and the count exceeds 110).
-std::optional<long long> ref_eks_ami(const row& r, bool prefix, bool custom, std::optional<long long> cni_max_eni,
+std::optional<long long> ref_al2_script(const row& r, bool prefix, bool custom, std::optional<long long> cni_max_eni,
                                      bool show_max, std::optional<long long> vcpus) {
     long long enis = cni_max_eni ? std::min(*cni_max_eni, r.enis) : r.enis;
     if (custom) enis -= 1;
@@ -145,13 +145,13 @@ TEST_CASE("every calculator matches its formula on every row of the instance tab
                 for (bool custom : {false, true})
                     for (const auto& cni : cni_choices)
                         for (bool show : {false, true}) {
-                            enipool::eks_ami_options o;
+                            enipool::al2_script_options o;
                             o.prefix_delegation = prefix;
                             o.custom_networking = custom;
                             if (cni) o.cni_max_eni = static_cast<unsigned>(*cni);
                             o.show_max_allowed = show;
-                            const auto got = enipool::eks_ami(type, o);
-                            const auto want = ref_eks_ami(r, prefix, custom, cni, show, vcpus);
+                            const auto got = enipool::al2_script(type, o);
+                            const auto want = ref_al2_script(r, prefix, custom, cni, show, vcpus);
                             INFO(r.name << " prefix=" << prefix << " custom=" << custom << " show=" << show);
                             CHECK(value_of(got) == want);
                             if (!want) CHECK(got.error() == errc::missing_vcpus);
@@ -210,26 +210,26 @@ TEST_CASE("worked examples of docs/domain.md", "[max_pods]") {
     const auto m5 = m5_large();
     // 3 ENIs x (10 - 1) + 2 = 29
     CHECK(*enipool::eni_max_pods(m5) == 29);
-    CHECK(*enipool::eks_ami(m5) == 29);
+    CHECK(*enipool::al2_script(m5) == 29);
     CHECK(*enipool::karpenter(m5) == 29);
     // prefix: 3 x 9 x 16 + 2 = 434; 2 vCPUs <= 30 -> capped at 110
-    enipool::eks_ami_options pd;
+    enipool::al2_script_options pd;
     pd.prefix_delegation = true;
-    CHECK(*enipool::eks_ami(m5, pd) == 110);
+    CHECK(*enipool::al2_script(m5, pd) == 110);
     pd.show_max_allowed = true;
-    CHECK(*enipool::eks_ami(m5, pd) == 434);
+    CHECK(*enipool::al2_script(m5, pd) == 434);
     // 31 vCPUs would cap at 250
     auto big = m5;
     big.vcpus = 31;
     pd.show_max_allowed = false;
-    CHECK(*enipool::eks_ami(big, pd) == 250);
+    CHECK(*enipool::al2_script(big, pd) == 250);
     // custom networking: (3 - 1) x 9 + 2 = 20; cni_max_eni 1: 1 x 9 + 2 = 11
-    enipool::eks_ami_options cn;
+    enipool::al2_script_options cn;
     cn.custom_networking = true;
-    CHECK(*enipool::eks_ami(m5, cn) == 20);
-    enipool::eks_ami_options cap;
+    CHECK(*enipool::al2_script(m5, cn) == 20);
+    enipool::al2_script_options cap;
     cap.cni_max_eni = 1;
-    CHECK(*enipool::eks_ami(m5, cap) == 11);
+    CHECK(*enipool::al2_script(m5, cap) == 11);
     // enipool: prefix-first 3 x 9 x 16 + 2 = 434, secondary-only 29, auto mode min(110, 434)
     CHECK(*enipool::enipool_max_pods(m5) == 434);
     CHECK(*enipool::enipool_max_pods(m5, {growth_policy_kind::secondary_only, {}}) == 29);
@@ -255,10 +255,10 @@ TEST_CASE("worked examples of docs/domain.md", "[max_pods]") {
     CHECK(*enipool::eni_max_pods(p5) == 100);
     CHECK(*enipool::karpenter(p5) == 100);
     // 2 x 49 x 16 + 2 = 1570 capped at 250 (192 vCPUs)
-    CHECK(*enipool::eks_ami(p5, pd) == 250);
+    CHECK(*enipool::al2_script(p5, pd) == 250);
 }
 
-TEST_CASE("prefix rules: eks-ami checks nitro only, enipool accepts bare metal", "[max_pods]") {
+TEST_CASE("prefix rules: al2-script checks nitro only, enipool accepts bare metal", "[max_pods]") {
     // c5.metal: 15 ENIs x 50, hypervisor unknown, bare metal, 96 vCPUs
     instance_type metal;
     metal.name = "c5.metal";
@@ -266,10 +266,10 @@ TEST_CASE("prefix rules: eks-ami checks nitro only, enipool accepts bare metal",
     metal.max_enis = 15;
     metal.ipv4_per_eni = 50;
     metal.bare_metal = true;
-    enipool::eks_ami_options pd;
+    enipool::al2_script_options pd;
     pd.prefix_delegation = true;
     pd.show_max_allowed = true;
-    CHECK(*enipool::eks_ami(metal, pd) == 15 * 49 + 2);                          // secondary formula
+    CHECK(*enipool::al2_script(metal, pd) == 15 * 49 + 2);                          // secondary formula
     CHECK(*enipool::enipool_max_pods(metal, {growth_policy_kind::prefix_only, {}}) == 15 * 49 * 16 + 2);
 
     // m4.large: Xen, 2 ENIs x 10
@@ -302,13 +302,13 @@ TEST_CASE("calculators reject invalid limits and missing vCPUs", "[max_pods]") {
 
     auto m5 = m5_large();
     m5.vcpus.reset();
-    enipool::eks_ami_options pd;
+    enipool::al2_script_options pd;
     pd.prefix_delegation = true;
-    const auto r = enipool::eks_ami(m5, pd);
+    const auto r = enipool::al2_script(m5, pd);
     REQUIRE_FALSE(r);
     CHECK(r.error() == errc::missing_vcpus);
     CHECK_THAT(r.error().message(), Catch::Contains("m5.large"));
-    CHECK(*enipool::eks_ami(m5) == 29); // 29 <= 110: no cap can change it
+    CHECK(*enipool::al2_script(m5) == 29); // 29 <= 110: no cap can change it
     CHECK(enipool::karpenter(m5, {0, std::nullopt, 4}).error() == errc::missing_vcpus);
 }
 

@@ -137,13 +137,13 @@ using any_pool = std::variant<sim_pool<prefix_first, vpc_cni_warm>, sim_pool<pre
         pool);
 }
 
-/// Kubelet max pods of a node of `type` under `kind`, by the EKS AMI calculator (prefix
+/// Kubelet max pods of a node of `type` under `kind`, by the AL2 AMI script's calculator (prefix
 /// delegation for the prefix policies; 110 / 250 cap by vCPUs; a type without vCPU count
 /// whose count exceeds 110 gets 110). O(1). Errors: `invalid_instance_limits`.
 [[nodiscard]] inline result<std::uint64_t> default_max_pods(const instance_type& type, growth_policy_kind kind) {
-    eks_ami_options o;
+    al2_script_options o;
     o.prefix_delegation = kind != growth_policy_kind::secondary_only;
-    auto n = eks_ami(type, o);
+    auto n = al2_script(type, o);
     if (!n && n.error().code() == errc::missing_vcpus) return std::uint64_t{110};
     return n;
 }
