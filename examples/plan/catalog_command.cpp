@@ -62,26 +62,13 @@ std::string render_table(const enipool::catalog& types) {
     auto number = [](const std::optional<unsigned>& v) { return v ? fmt::to_string(*v) : std::string("?"); };
     std::vector<std::vector<std::string>> rows;
     for (const auto& [name, t] : types) {
-        const char* hv = t.hypervisor == enipool::hypervisor_kind::nitro ? "nitro"
-                         : t.hypervisor == enipool::hypervisor_kind::xen ? "xen"
-                                                                          : "unknown";
         rows.push_back({name, number(t.vcpus), fmt::to_string(t.max_enis), fmt::to_string(t.ipv4_per_eni),
-                        fmt::to_string(std::max<std::size_t>(t.network_cards.size(), 1)), hv,
+                        fmt::to_string(std::max<std::size_t>(t.network_cards.size(), 1)),
+                        std::string(enipool::to_string(t.hypervisor)),
                         t.bare_metal ? "yes" : "no", yes_no(t.efa_supported), yes_no(t.trunk_compatible),
                         number(t.branch_interfaces)});
     }
-    std::vector<std::size_t> width(columns.size());
-    for (std::size_t c = 0; c < columns.size(); ++c) width[c] = columns[c].size();
-    for (const auto& row : rows)
-        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    auto line = [&](const std::vector<std::string>& cells) {
-        std::string out = fmt::format("{:<{}}", cells[0], width[0]);
-        for (std::size_t c = 1; c < cells.size(); ++c) out += fmt::format("  {:>{}}", cells[c], width[c]);
-        return out + '\n';
-    };
-    std::string out = line(columns);
-    for (const auto& row : rows) out += line(row);
-    return out;
+    return render_text_table(columns, rows);
 }
 
 runner add_catalog_command(CLI::App& parent) {

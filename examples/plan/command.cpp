@@ -36,6 +36,22 @@ enipool::catalog load_instances(const std::string& path) {
     return std::move(*loaded);
 }
 
+std::string render_text_table(const std::vector<std::string>& heads,
+                              const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(heads.size());
+    for (std::size_t c = 0; c < heads.size(); ++c) width[c] = heads[c].size();
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string out = fmt::format("{:<{}}", cells.at(0), width[0]);
+        for (std::size_t c = 1; c < cells.size(); ++c) out += fmt::format("  {:>{}}", cells[c], width[c]);
+        return out + '\n';
+    };
+    std::string out = line(heads);
+    for (const auto& row : rows) out += line(row);
+    return out;
+}
+
 void emit(std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

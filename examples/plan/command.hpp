@@ -57,6 +57,12 @@ struct registered_command {
 /// or parsed (the message has the path, line or JSON path, and the reason).
 [[nodiscard]] enipool::catalog load_instances(const std::string& path);
 
+/// A plain-text table: the first column left-aligned, the others right-aligned, two spaces
+/// between columns, each as wide as its widest cell. `heads` and every row have the same
+/// number of cells.
+[[nodiscard]] std::string render_text_table(const std::vector<std::string>& heads,
+                                            const std::vector<std::vector<std::string>>& rows);
+
 /// Writes a command's finished output to stdout in one go.
 void emit(std::string_view text);
 

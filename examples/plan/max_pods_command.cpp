@@ -98,23 +98,12 @@ std::string cell_text(const std::optional<std::uint64_t>& v, std::string_view mi
 }
 
 std::string render_table(const std::vector<std::string>& columns, const std::vector<figure_row>& rows) {
-    std::vector<std::size_t> width(columns.size());
-    for (std::size_t c = 0; c < columns.size(); ++c) width[c] = columns[c].size();
+    std::vector<std::vector<std::string>> cells;
     for (const auto& row : rows) {
-        width[0] = std::max(width[0], row.type.size());
-        for (std::size_t c = 0; c < row.cells.size(); ++c)
-            width[c + 1] = std::max(width[c + 1], cell_text(row.cells[c], "n/a").size());
+        auto& line = cells.emplace_back(std::vector<std::string>{row.type});
+        for (const auto& cell : row.cells) line.push_back(cell_text(cell, "n/a"));
     }
-    std::string out = fmt::format("{:<{}}", columns[0], width[0]);
-    for (std::size_t c = 1; c < columns.size(); ++c) out += fmt::format("  {:>{}}", columns[c], width[c]);
-    out += '\n';
-    for (const auto& row : rows) {
-        out += fmt::format("{:<{}}", row.type, width[0]);
-        for (std::size_t c = 0; c < row.cells.size(); ++c)
-            out += fmt::format("  {:>{}}", cell_text(row.cells[c], "n/a"), width[c + 1]);
-        out += '\n';
-    }
-    return out;
+    return render_text_table(columns, cells);
 }
 
 std::string render_csv(const std::vector<std::string>& columns, const std::vector<figure_row>& rows) {

@@ -328,9 +328,6 @@ template <class Parse>
         return v ? (*v ? "true" : "false") : "";
     };
     auto number = [](const std::optional<unsigned>& v) { return v ? fmt::to_string(*v) : std::string(); };
-    auto hypervisor = [](hypervisor_kind h) -> std::string_view {
-        return h == hypervisor_kind::nitro ? "nitro" : h == hypervisor_kind::xen ? "xen" : "unknown";
-    };
     std::string out =
         "instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,"
         "hypervisor,bare_metal,efa_supported,efa_only_interfaces,trunk_compatible,branch_interfaces\n";
@@ -339,7 +336,7 @@ template <class Parse>
         for (const auto& c : t.network_cards)
             cards += fmt::format("{}{}:{}", cards.empty() ? "" : ";", c.index, c.max_enis);
         out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", name, number(t.vcpus), t.max_enis,
-                           t.ipv4_per_eni, t.default_network_card_index, cards, hypervisor(t.hypervisor),
+                           t.ipv4_per_eni, t.default_network_card_index, cards, to_string(t.hypervisor),
                            t.bare_metal ? "true" : "false", flag(t.efa_supported), t.efa_only_interfaces,
                            flag(t.trunk_compatible), number(t.branch_interfaces));
     }

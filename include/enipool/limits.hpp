@@ -10,12 +10,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace enipool {
 
 /// The hypervisor EC2 reports for an instance type.
 enum class hypervisor_kind : std::uint8_t { nitro, xen, unknown };
+
+/// EC2's name of a hypervisor: "nitro", "xen", "unknown". O(1).
+[[nodiscard]] constexpr std::string_view to_string(hypervisor_kind h) noexcept {
+    return h == hypervisor_kind::nitro ? "nitro" : h == hypervisor_kind::xen ? "xen" : "unknown";
+}
 
 /// What one ENI slot holds: one secondary IPv4 address, or one /28 prefix (16 addresses).
 enum class address_mode : std::uint8_t { secondary, prefix };

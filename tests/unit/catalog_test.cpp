@@ -178,7 +178,7 @@ TEST_CASE("the AWS CLI's describe-instance-types JSON loads", "[catalog][json]")
     CHECK(m5.max_enis == 3);
     CHECK(m5.ipv4_per_eni == 10);
     CHECK(m5.vcpus == 2u);
-    CHECK_FALSE(m5.efa_supported.has_value()); // the file has no EfaSupported for it: unknown
+    CHECK(m5.efa_supported == false);
     // bare metal: the AWS CLI prints no Hypervisor
     const auto& metal = *r->find("c5.metal");
     CHECK(metal.bare_metal);

@@ -163,6 +163,31 @@ TEST_CASE("simulate: JSON summary and SVG chart", "[plan][simulate]") {
     std::remove(svg.c_str());
 }
 
+TEST_CASE("simulate: the summary shows max pods and what nodeadm reserves for it", "[plan][simulate]") {
+    // m5.large (2 vCPUs): max pods by the AL2 script, 110 with prefix delegation and 29
+    // without; memory 11 x max pods + 255 MiB; CPU 6% of the first 1000m + 1% of the next = 70m
+    const auto r = plan(with({"simulate", "--subnet", "198.18.0.0/23", "--format", "json"}, quick));
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j.size() == 3);
+    for (const auto& row : j) {
+        INFO(row.dump());
+        const std::uint64_t pods = row["policy"] == "secondary-only" ? 29 : 110;
+        CHECK(row["max_pods"] == pods);
+        CHECK(row["kube_reserved_mib"] == 11 * pods + 255);
+        CHECK(row["kube_reserved_cpu_m"] == 70);
+    }
+    // --max-pods sets it; a type whose vCPUs no source gives has no CPU figure
+    const auto set = plan(with({"simulate", "--subnet", "198.18.0.0/23", "--policy", "secondary-only",
+                                "--instance-type", "c8id.large", "--max-pods", "40", "--format", "json"},
+                               quick));
+    REQUIRE(set.status == 0);
+    const auto k = nlohmann::json::parse(set.out);
+    CHECK(k[0]["max_pods"] == 40);
+    CHECK(k[0]["kube_reserved_mib"] == 11 * 40 + 255);
+    CHECK(k[0]["kube_reserved_cpu_m"].is_null());
+}
+
 TEST_CASE("subnet: an empty /24 under secondary-only, counted by hand", "[plan][subnet]") {
     const auto r = plan({"subnet", "--subnet", "198.18.0.0/24", "--policy", "secondary-only", "--no-map"});
     INFO(r.err);
