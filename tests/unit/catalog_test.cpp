@@ -9,6 +9,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include "published_max_pods.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -295,28 +297,12 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
     return rows;
 }
 
-// tests/data/eni-max-pods.txt, the VPC CNI's published table: name -> max pods.
-std::map<std::string, long> published_max_pods() {
-    std::ifstream in(ENIPOOL_SOURCE_DIR "/tests/data/eni-max-pods.txt");
-    REQUIRE(in);
-    std::map<std::string, long> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        std::stringstream ss(line);
-        std::string name;
-        long pods = 0;
-        REQUIRE(ss >> name >> pods);
-        out[name] = pods;
-    }
-    return out;
-}
 
 } // namespace
 
 TEST_CASE("the built-in catalog has every type of the VPC CNI's published table", "[catalog]") {
     const auto& builtin = enipool::builtin_catalog();
-    const auto published = published_max_pods();
+    const auto published = enipool_test::published_max_pods();
     REQUIRE(published.size() >= 1391);
     CHECK(builtin.size() == published.size());
     CHECK(builtin.size() == std::size(enipool::instance_data::rows));

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "published_max_pods.hpp"
 #include "run_process.hpp"
 
 #include <algorithm>
@@ -140,16 +141,8 @@ TEST_CASE("acceptance: eni-max-pods for every built-in type equals the published
     CHECK(r.err.empty());
     const auto out = lines(r.out);
     CHECK(out.at(0) == "instance_type,max_pods");
-    // the VPC CNI's misc/eni-max-pods.txt, read here on its own: "name pods" lines, '#' comments
-    std::map<std::string, long> want;
-    for (const auto& line : lines(enipool_test::slurp_file(ENIPOOL_SOURCE_DIR "/tests/data/eni-max-pods.txt"))) {
-        if (line.empty() || line[0] == '#') continue;
-        std::stringstream ss(line);
-        std::string name;
-        long pods = 0;
-        REQUIRE(ss >> name >> pods);
-        want[name] = pods;
-    }
+    // the VPC CNI's misc/eni-max-pods.txt, read on its own
+    const auto want = enipool_test::published_max_pods();
     REQUIRE(want.size() >= 1391);
     REQUIRE(out.size() == want.size() + 1);
     std::size_t row = 1;
@@ -261,10 +254,7 @@ TEST_CASE("catalog lists the built-in table; CSV and JSON read back as the same 
     CHECK(rows.at(0) == "instance_type,vcpus,max_enis,ipv4_per_eni,default_network_card_index,network_cards,"
                         "hypervisor,bare_metal,efa_supported,efa_only_interfaces,trunk_compatible,branch_interfaces");
     // every type of the published table, once
-    std::size_t published = 0;
-    for (const auto& line : lines(enipool_test::slurp_file(ENIPOOL_SOURCE_DIR "/tests/data/eni-max-pods.txt")))
-        if (!line.empty() && line[0] != '#') ++published;
-    CHECK(rows.size() == published + 1);
+    CHECK(rows.size() == enipool_test::published_max_pods().size() + 1);
     // fields of m5.large as EC2 documents them: 2 vCPUs, 3 ENIs x 10 IPv4, Nitro, 9 branch ENIs
     CHECK(std::find(rows.begin(), rows.end(), "m5.large,2,3,10,0,0:3,nitro,false,false,0,true,9") != rows.end());
 
