@@ -321,8 +321,9 @@ template <class Parse>
 }
 
 /// Writes `types` as a CSV instance table that `parse_catalog_csv` reads back to the same
-/// catalog: every column, unknown values as empty fields, rows in name order. O(n).
-/// No errors.
+/// catalog: every column, unknown values as empty fields, rows in name order. A type with no
+/// network cards listed is written with its default card (`index:max_enis`), which is what
+/// the readers then hold. O(n). No errors.
 [[nodiscard]] inline std::string format_catalog_csv(const catalog& types) {
     auto flag = [](const std::optional<bool>& v) -> std::string_view {
         return v ? (*v ? "true" : "false") : "";
@@ -335,6 +336,7 @@ template <class Parse>
         std::string cards;
         for (const auto& c : t.network_cards)
             cards += fmt::format("{}{}:{}", cards.empty() ? "" : ";", c.index, c.max_enis);
+        if (cards.empty()) cards = fmt::format("{}:{}", t.default_network_card_index, t.max_enis);
         out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", name, number(t.vcpus), t.max_enis,
                            t.ipv4_per_eni, t.default_network_card_index, cards, to_string(t.hypervisor),
                            t.bare_metal ? "true" : "false", flag(t.efa_supported), t.efa_only_interfaces,

@@ -410,8 +410,10 @@ TEST_CASE("the CSV and JSON writers read back to the same catalog", "[catalog]")
             t.max_enis = *rc::gen::inRange(1u, 16u);
             t.ipv4_per_eni = *rc::gen::inRange(2u, 65u);
             t.default_network_card_index = *rc::gen::inRange(0u, 2u);
-            t.network_cards.push_back({t.default_network_card_index, t.max_enis});
-            if (*rc::gen::arbitrary<bool>()) t.network_cards.push_back({t.default_network_card_index + 1, 2});
+            // no cards listed, the default card alone, or a second card as well
+            const auto cards = *rc::gen::inRange(0, 3);
+            if (cards >= 1) t.network_cards.push_back({t.default_network_card_index, t.max_enis});
+            if (cards == 2) t.network_cards.push_back({t.default_network_card_index + 1, 2});
             t.hypervisor = *rc::gen::element(hypervisor_kind::nitro, hypervisor_kind::xen, hypervisor_kind::unknown);
             t.bare_metal = *rc::gen::arbitrary<bool>();
             if (*rc::gen::arbitrary<bool>()) t.vcpus = *rc::gen::inRange(1u, 500u);
@@ -422,12 +424,16 @@ TEST_CASE("the CSV and JSON writers read back to the same catalog", "[catalog]")
         }
         const auto original = enipool::catalog::from_types(types);
         RC_ASSERT(original.has_value());
+        // what the readers hold for a type without cards: its default card
+        for (auto& t : types)
+            if (t.network_cards.empty()) t.network_cards.push_back({t.default_network_card_index, t.max_enis});
+        const auto expected = enipool::catalog::from_types(types);
         const auto from_csv = enipool::parse_catalog_csv(enipool::format_catalog_csv(*original));
         RC_ASSERT(from_csv.has_value());
-        RC_ASSERT(*from_csv == *original);
+        RC_ASSERT(*from_csv == *expected);
         const auto from_json = enipool::parse_catalog_json(enipool::format_catalog_json(*original));
         RC_ASSERT(from_json.has_value());
-        RC_ASSERT(*from_json == *original);
+        RC_ASSERT(*from_json == *expected);
     });
 }
 
