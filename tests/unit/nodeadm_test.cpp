@@ -3,9 +3,12 @@
 // nodeadm/internal/kubelet/eni_max_pods_test.go, commit 81fec2e) and the e2e case
 // custom-max-pods-expression, each with the instance numbers upstream uses built inline; then
 // enipool's own figures: m5.large, the fallback warnings, the int32 bounds, kube-reserved.
+#include <enipool/catalog.hpp>
 #include <enipool/nodeadm.hpp>
 
 #include <catch2/catch.hpp>
+
+#include "published_max_pods.hpp"
 
 #include <cstdint>
 #include <string>
@@ -281,4 +284,23 @@ TEST_CASE("kube-reserved CPU follows getCPUMillicoresToReserve", "[nodeadm]") {
     CHECK(kube_reserved_cpu_millicores(192) == 550);
     static_assert(enipool::kube_reserved_cpu_millicores(2) == 70);
     static_assert(enipool::kube_reserved_memory_mib(110) == 1465);
+}
+
+TEST_CASE("the standard value of every built-in type is the published eni-max-pods figure", "[nodeadm]") {
+    // nodeadm's default (calculateStandardMaxPods) is the formula of the VPC CNI's
+    // eni-max-pods.txt: checked against the published file, not against the formula's code.
+    const auto published = enipool_test::published_max_pods();
+    const auto& builtin = enipool::builtin_catalog();
+    REQUIRE(builtin.size() == published.size());
+    for (const auto& [name, type] : builtin) {
+        INFO(name);
+        const auto figure = enipool::nodeadm_max_pods(type);
+        REQUIRE(figure.has_value());
+        CHECK_FALSE(figure->warning);
+        CHECK(static_cast<long>(figure->max_pods) == published.at(name));
+        // the expression's max_pods variable is that same value
+        const auto doubled = enipool::nodeadm_max_pods(type, with("max_pods * 2"));
+        REQUIRE(doubled.has_value());
+        CHECK(static_cast<long>(doubled->max_pods) == 2 * published.at(name));
+    }
 }
