@@ -1,6 +1,7 @@
 // max_pods.hpp: every calculator on every row of tests/data/instance-limits.csv against
 // the formulas of docs/domain.md section 2, written out again here in plain signed arithmetic
 // from a few lines of independent CSV parsing; plus the worked examples and every error.
+#include <enipool/catalog.hpp>
 #include <enipool/max_pods.hpp>
 
 #include <catch2/catch.hpp>
@@ -321,4 +322,27 @@ TEST_CASE("names of calculators and policies round-trip", "[max_pods]") {
         CHECK(*enipool::parse_growth_policy(enipool::to_string(p)) == p);
     CHECK(enipool::to_string(growth_policy_kind::prefix_first) == "prefix-first");
     CHECK(enipool::parse_growth_policy("prefix").error() == errc::malformed_config);
+}
+
+TEST_CASE("the former names of the AL2 script's calculator still work", "[max_pods]") {
+    // eks_ami / eks_ami_options are deprecated aliases of al2_script / al2_script_options, and
+    // parse_calculator still takes the former CLI name.
+    const auto type = enipool::builtin_catalog().at("m5.large").value();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    enipool::eks_ami_options old;
+    old.prefix_delegation = true;
+    const auto former = enipool::eks_ami(type, old);
+#pragma GCC diagnostic pop
+    enipool::al2_script_options now;
+    now.prefix_delegation = true;
+    REQUIRE(former.has_value());
+    CHECK(*former == enipool::al2_script(type, now).value());
+    CHECK(*former == 110);
+    CHECK(enipool::parse_calculator("eks-ami").value() == enipool::calculator::al2_script);
+    CHECK(enipool::parse_calculator("al2-script").value() == enipool::calculator::al2_script);
+    CHECK(enipool::to_string(enipool::calculator::al2_script) == "al2-script");
+    const auto unknown = enipool::parse_calculator("eks");
+    REQUIRE_FALSE(unknown.has_value());
+    CHECK_THAT(unknown.error().detail(), Catch::Contains("nodeadm, al2-script"));
 }
