@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <system_error>
 #include <cstdio>
 
 namespace enipool_plan {
@@ -34,6 +37,22 @@ enipool::catalog load_instances(const std::string& path) {
     if (!loaded) throw usage_error(fmt::format("--instances: {}", loaded.error().message()));
     if (loaded->empty()) throw usage_error(fmt::format("--instances: {} lists no instance type", path));
     return std::move(*loaded);
+}
+
+CLI::Validator finite_number(double lo, double hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& text) -> std::string {
+            double value = 0;
+            const char* const end = text.data() + text.size();
+            const auto [stop, ec] = std::from_chars(text.data(), end, value);
+            if (text.empty() || stop != end || ec == std::errc::invalid_argument)
+                return fmt::format("'{}' is not a number", text);
+            if (ec == std::errc::result_out_of_range) return fmt::format("{} is out of range for a number", text);
+            if (!std::isfinite(value)) return fmt::format("{} is not a finite number", text);
+            if (value < lo || value > hi) return fmt::format("{} is outside {} .. {}", text, lo, hi);
+            return {};
+        },
+        fmt::format("NUMBER in [{} .. {}]", lo, hi));
 }
 
 std::string render_text_table(const std::vector<std::string>& heads,

@@ -57,6 +57,12 @@ struct registered_command {
 /// or parsed (the message has the path, line or JSON path, and the reason).
 [[nodiscard]] enipool::catalog load_instances(const std::string& path);
 
+/// The check of every floating-point flag: the text must be a finite decimal number in
+/// [lo, hi]. CLI11's own Range lets NaN through (every comparison with NaN is false), so a
+/// typo such as `--churn nan` would run a scenario nobody asked for; this refuses it with
+/// "nan is not a finite number", which CLI11 prefixes with the flag's name.
+[[nodiscard]] CLI::Validator finite_number(double lo, double hi);
+
 /// A plain-text table: the first column left-aligned, the others right-aligned, two spaces
 /// between columns, each as wide as its widest cell. `heads` and every row have the same
 /// number of cells.

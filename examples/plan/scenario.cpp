@@ -20,7 +20,7 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
     cmd.add_option("--pre-fragment", args.pre_fragment,
                    "Percent of each subnet's free addresses scattered first as foreign allocations (other "
                    "tenants), at random places outside reservations")
-        ->check(CLI::Range(0.0, 100.0))
+        ->check(finite_number(0.0, 100.0))
         ->capture_default_str();
     cmd.add_option("--instances", args.instances,
                    "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` JSON (default: the "

@@ -265,7 +265,7 @@ runner add_simulate_command(CLI::App& parent) {
         ->capture_default_str();
     cmd->add_option("--churn", args->churn, "Pod replacements per second (Poisson: a random pod deleted, a new one "
                                             "created)")
-        ->check(CLI::Range(0.0, 1e6))
+        ->check(finite_number(0.0, 1e6))
         ->capture_default_str();
     cmd->add_option("--burst-pods", args->burst_pods, "Pods a deployment burst adds (0: no bursts)")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10000000}))
@@ -280,7 +280,7 @@ runner add_simulate_command(CLI::App& parent) {
     cmd->add_option("--throttle-rate", args->throttle_rate,
                     "Share of EC2 calls refused with RequestLimitExceeded (throttling); the pools back off and "
                     "retry")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(finite_number(0.0, 1.0))
         ->capture_default_str();
     cmd->add_option("--format", args->format, "Summary format: table | csv | json")
         ->check(CLI::IsMember({"table", "csv", "json"}))

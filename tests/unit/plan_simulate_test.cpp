@@ -113,6 +113,56 @@ TEST_CASE("subnet: usage errors exit 2 with nothing on stdout", "[plan][subnet]"
     check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--subnet", "198.18.1.0/24"}, "exactly one");
 }
 
+TEST_CASE("every floating-point flag refuses NaN, infinities and non-numbers", "[plan][simulate]") {
+    // CLI11's Range lets NaN through (every comparison with NaN is false); the planner's shared
+    // finite_number check must not. Each case: exit 2, nothing on stdout, the flag named.
+    struct flag {
+        std::vector<std::string> command;
+        std::string name;
+    };
+    const std::vector<flag> flags{
+        {{"simulate", "--subnet", "198.18.0.0/24"}, "--churn"},
+        {{"simulate", "--subnet", "198.18.0.0/24"}, "--throttle-rate"},
+        {{"simulate", "--subnet", "198.18.0.0/24"}, "--pre-fragment"},
+        {{"subnet", "--subnet", "198.18.0.0/24"}, "--pre-fragment"},
+    };
+    const std::vector<std::pair<std::string, std::string>> bad{
+        {"nan", "nan is not a finite number"},   {"NaN", "NaN is not a finite number"},
+        {"inf", "inf is not a finite number"},   {"-inf", "-inf is not a finite number"},
+        {"infinity", "infinity is not a finite number"},
+        {"1e400", "1e400 is out of range"},      {"", "'' is not a number"},
+        {"1.5x", "'1.5x' is not a number"},      {"0x10", "'0x10' is not a number"},
+        {"-1", "-1 is outside 0"},
+    };
+    int cases = 0;
+    for (const auto& f : flags)
+        for (const auto& [value, why] : bad) {
+            auto args = f.command;
+            args.push_back(f.name);
+            args.push_back(value);
+            const auto r = plan(args);
+            INFO(f.command[0] << " " << f.name << " '" << value << "': " << r.err);
+            CHECK(r.status == 2);
+            CHECK(r.out.empty());
+            CHECK_THAT(r.err, Catch::Contains(f.name + ": " + why));
+            ++cases;
+        }
+    CHECK(cases == 40);
+    // the bounds themselves and ordinary values still pass the check
+    const std::vector<std::string> quick_subnet{"--duration", "10s", "--pods", "5", "--max-nodes", "1"};
+    CHECK(plan(with({"simulate", "--subnet", "198.18.0.0/24", "--churn", "0", "--throttle-rate", "1",
+                     "--pre-fragment", "0"},
+                    quick_subnet))
+              .status == 0);
+    // 100% pre-fragmented leaves no address for a node: a refusal, but not of the flag
+    const auto full = plan(with({"simulate", "--subnet", "198.18.0.0/24", "--pre-fragment", "100"}, quick_subnet));
+    CHECK_THAT(full.err, !Catch::Contains("--pre-fragment"));
+    CHECK_THAT(full.err, Catch::Contains("InsufficientFreeAddressesInSubnet"));
+    CHECK(plan(with({"simulate", "--subnet", "198.18.0.0/24", "--churn", "2.5e-1", "--throttle-rate", "0.05"},
+                    quick_subnet))
+              .status == 0);
+}
+
 TEST_CASE("simulate: same seed and flags, byte-identical CSV; a summary row per policy", "[plan][simulate]") {
     const std::string a = ENIPOOL_BIN_DIR "/plan_simulate_a.csv", b = ENIPOOL_BIN_DIR "/plan_simulate_b.csv";
     const auto base = with({"simulate", "--subnet", "198.18.0.0/23", "--seed", "5", "--format", "csv"}, quick);
