@@ -76,9 +76,7 @@ runner add_catalog_command(CLI::App& parent) {
     auto* cmd = parent.add_subcommand(
         "catalog", "The instance table the planner uses: ENIs, IPv4 per ENI, network cards, hypervisor, bare metal, "
                    "vCPUs, EFA and trunking ('?' where no source gives a value)");
-    cmd->add_option("--instances", args->instances,
-                    "Instance table: CSV (as --format csv prints it) or `aws ec2 describe-instance-types` JSON "
-                    "(default: the built-in catalog)");
+    add_instances_option(*cmd, args->instances);
     cmd->add_option("--type", args->types, "Only this instance type (repeatable)");
     cmd->add_option("--family", args->families, "Only this family, the name before the '.' (e.g. m7i; repeatable)");
     cmd->add_option("--format", args->format,

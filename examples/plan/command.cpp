@@ -71,6 +71,12 @@ std::string render_text_table(const std::vector<std::string>& heads,
     return out;
 }
 
+void add_instances_option(CLI::App& cmd, std::string& path) {
+    cmd.add_option("--instances", path,
+                   "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` "
+                   "JSON (default: the built-in catalog)");
+}
+
 void emit(std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

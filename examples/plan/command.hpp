@@ -69,6 +69,10 @@ struct registered_command {
 [[nodiscard]] std::string render_text_table(const std::vector<std::string>& heads,
                                             const std::vector<std::vector<std::string>>& rows);
 
+/// Adds `--instances FILE` (what `load_instances` reads) to `cmd`, with the one help text
+/// every subcommand shares.
+void add_instances_option(CLI::App& cmd, std::string& path);
+
 /// Writes a command's finished output to stdout in one go.
 void emit(std::string_view text);
 

@@ -210,9 +210,7 @@ runner add_max_pods_command(CLI::App& parent) {
     auto* cmd = parent.add_subcommand(
         "max-pods", "Max pods per instance type: eni-max-pods.txt, AL2023 nodeadm, the AL2 AMI script, Karpenter, EKS Auto "
                     "Mode and enipool's own figure (the pod addresses a node really holds), side by side");
-    cmd->add_option("--instances", args->instances,
-                    "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` JSON "
-                    "(default: the built-in catalog)");
+    add_instances_option(*cmd, args->instances);
     auto* type = cmd->add_option("--type", args->types, "Instance type (repeatable)");
     auto* all = cmd->add_flag("--all", args->all, "Every instance type of the catalog");
     type->excludes(all);

@@ -22,9 +22,7 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
                    "tenants), at random places outside reservations")
         ->check(finite_number(0.0, 100.0))
         ->capture_default_str();
-    cmd.add_option("--instances", args.instances,
-                   "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` JSON (default: the "
-                   "built-in catalog)");
+    add_instances_option(cmd, args.instances);
     cmd.add_option("--instance-type", args.instance_type, "Instance type of the nodes")->capture_default_str();
     std::vector<std::string> policies{"prefix-first", "prefix-only", "secondary-only"};
     if (allow_all) policies.emplace_back("all");
