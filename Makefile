@@ -49,10 +49,11 @@ bench: configure
 	    $(BUILD)/bench/other.json
 
 # The capacity planner's default scenario: the three growth policies on a small (/22),
-# 15%-pre-fragmented subnet, built-in catalog; prints the summary, writes the chart.
+# 15%-pre-fragmented subnet, built-in catalog, the VPC CNI v1.23.1 exactly and with enipool's
+# improvements (--behaviour both); prints the summary, writes the chart.
 demo: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target enipool-plan
-	@./$(BUILD)/bin/enipool-plan simulate --subnet 198.18.0.0/22 --svg $(BUILD)/demo.svg
+	@./$(BUILD)/bin/enipool-plan simulate --subnet 198.18.0.0/22 --behaviour both --svg $(BUILD)/demo.svg
 	@echo "chart: $(BUILD)/demo.svg"
 
 fuzz: deps

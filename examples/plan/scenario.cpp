@@ -37,6 +37,12 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
                    "auto-mode (EKS Auto Mode's fixed warm pool)")
         ->check(CLI::IsMember({"vpc-cni", "cilium", "auto-mode"}))
         ->capture_default_str();
+    args.behaviour_flag =
+        cmd.add_option("--behaviour", args.behaviour,
+                       "agent: the VPC CNI's (v1.23.1) or Cilium's exact decisions | improved: with enipool's "
+                       "improvements (see the README's fidelity section) | both: each, side by side")
+            ->check(CLI::IsMember({"agent", "improved", "both"}))
+            ->capture_default_str();
     args.warm_eni_flag = cmd.add_option("--warm-eni-target", args.warm_eni_target, "WARM_ENI_TARGET (vpc-cni)")
                              ->check(counts)
                              ->capture_default_str();
@@ -101,14 +107,22 @@ void refuse_unless(bool strategy_chosen, const CLI::Option* flag, const char* st
 
 } // namespace
 
-enipool::sim::warm_config scenario_warm(const scenario_args& args) {
+std::vector<behaviour> scenario_behaviours(const scenario_args& args) {
+    if (args.warm == "auto-mode" && args.behaviour != "agent")
+        throw usage_error("--behaviour applies to --warm vpc-cni and --warm cilium only");
+    if (args.behaviour == "improved") return {behaviour{true, "+improved"}};
+    if (args.behaviour == "both") return {behaviour{}, behaviour{true, "+improved"}};
+    return {behaviour{}};
+}
+
+enipool::sim::warm_config scenario_warm(const scenario_args& args, bool improved) {
     for (const CLI::Option* f : {args.warm_eni_flag, args.warm_ip_flag, args.minimum_ip_flag, args.warm_prefix_flag})
         refuse_unless(args.warm == "vpc-cni", f, "vpc-cni");
     for (const CLI::Option* f : args.cilium_flags) refuse_unless(args.warm == "cilium", f, "cilium");
     refuse_unless(args.warm == "auto-mode", args.warm_addresses_flag, "auto-mode");
     if (args.warm == "cilium") {
-        enipool::cilium_watermarks_config c;
-        c.pre_allocate = args.pre_allocate;
+        auto c = improved ? enipool::cilium_watermarks_config::improved() : enipool::cilium_watermarks_config{};
+        c.pre_allocate = static_cast<int>(args.pre_allocate);
         c.min_allocate = args.min_allocate;
         c.max_allocate = args.max_allocate;
         c.max_above_watermark = args.max_above_watermark;
@@ -119,7 +133,7 @@ enipool::sim::warm_config scenario_warm(const scenario_args& args) {
         if (given(args.warm_addresses_flag)) a.warm_addresses = args.warm_addresses;
         return a;
     }
-    enipool::vpc_cni_warm_config w;
+    auto w = improved ? enipool::vpc_cni_warm_config::improved() : enipool::vpc_cni_warm_config{};
     w.warm_eni_target = args.warm_eni_target;
     if (given(args.warm_ip_flag)) w.warm_ip_target = args.warm_ip_target;
     if (given(args.minimum_ip_flag)) w.minimum_ip_target = args.minimum_ip_target;

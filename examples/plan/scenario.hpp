@@ -31,6 +31,7 @@ struct scenario_args {
     unsigned minimum_ip_target = 0;      ///< --minimum-ip-target (given only)
     unsigned warm_prefix_target = 0;     ///< --warm-prefix-target (given only)
     std::string warm = "vpc-cni";        ///< --warm vpc-cni | cilium | auto-mode
+    std::string behaviour = "agent";     ///< --behaviour agent | improved | both
     unsigned pre_allocate = 8;           ///< --pre-allocate (cilium)
     unsigned min_allocate = 0;           ///< --min-allocate (cilium)
     unsigned max_allocate = 0;           ///< --max-allocate (cilium; 0: none)
@@ -45,6 +46,14 @@ struct scenario_args {
     CLI::Option* warm_eni_flag = nullptr;
     std::vector<CLI::Option*> cilium_flags;
     CLI::Option* warm_addresses_flag = nullptr;
+    CLI::Option* behaviour_flag = nullptr;
+};
+
+/// One warm-pool behaviour to simulate: the agent's exact decisions, or with enipool's
+/// improvements on. `suffix` is appended to the policy's label ("" or "+improved").
+struct behaviour {
+    bool improved = false;
+    const char* suffix = "";
 };
 
 /// Adds the shared flags to `cmd` (the policy flag takes `policy_default` and, when
@@ -58,9 +67,15 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
 /// The policies of --policy ("all": the three, in CLI order).
 [[nodiscard]] std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& args);
 
-/// The warm strategy of --warm with its flags (unset ones stay unset). Throws usage_error
-/// when a flag of another strategy was given (e.g. --pre-allocate without --warm cilium).
-[[nodiscard]] enipool::sim::warm_config scenario_warm(const scenario_args& args);
+/// The behaviours of --behaviour: agent, improved, or both (agent first). Throws usage_error
+/// for --behaviour other than agent with --warm auto-mode (enipool's own model, no agent).
+[[nodiscard]] std::vector<behaviour> scenario_behaviours(const scenario_args& args);
+
+/// The warm strategy of --warm with its flags (unset ones stay unset): the agent's exact
+/// decisions, or with `improved` every enipool improvement on (vpc_cni_warm_config::improved,
+/// cilium_watermarks_config::improved). Throws usage_error when a flag of another strategy
+/// was given (e.g. --pre-allocate without --warm cilium).
+[[nodiscard]] enipool::sim::warm_config scenario_warm(const scenario_args& args, bool improved = false);
 
 /// The subnets of --subnet, seeded from --seed, with --reserve applied (each reservation to
 /// the subnet containing it) and then --pre-fragment scattered.

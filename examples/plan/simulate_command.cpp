@@ -199,21 +199,23 @@ int run_simulate(const simulate_args& args) {
     // Build every cluster first: a configuration error is a usage error before any output.
     std::vector<sim::cluster> clusters;
     std::vector<std::string> labels;
-    for (auto p : policies) {
-        sim::cluster_config c = base;
-        sim::node_group g;
-        g.name = std::string(enipool::to_string(p));
-        g.type = type;
-        g.policy = p;
-        g.warm = scenario_warm(args.scenario);
-        g.max_pods = args.scenario.max_pods;
-        g.cooldown = cooldown;
-        c.groups.push_back(std::move(g));
-        auto made = sim::cluster::create(std::move(c));
-        if (!made) throw usage_error(fmt::format("{}: {}", enipool::to_string(p), made.error().message()));
-        clusters.push_back(std::move(*made));
-        labels.emplace_back(enipool::to_string(p));
-    }
+    for (auto p : policies)
+        for (const behaviour& b : scenario_behaviours(args.scenario)) {
+            sim::cluster_config c = base;
+            sim::node_group g;
+            g.name = std::string(enipool::to_string(p));
+            g.type = type;
+            g.policy = p;
+            g.warm = scenario_warm(args.scenario, b.improved);
+            g.max_pods = args.scenario.max_pods;
+            g.cooldown = cooldown;
+            c.groups.push_back(std::move(g));
+            const std::string label = fmt::format("{}{}", enipool::to_string(p), b.suffix);
+            auto made = sim::cluster::create(std::move(c));
+            if (!made) throw usage_error(fmt::format("{}: {}", label, made.error().message()));
+            clusters.push_back(std::move(*made));
+            labels.push_back(label);
+        }
 
     const bool tty = isatty(2) != 0;
     const auto started = std::chrono::steady_clock::now();

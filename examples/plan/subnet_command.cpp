@@ -84,26 +84,27 @@ int run_subnet(const subnet_args& args) {
                        start.free_addresses(), start.free_blocks() + start.reserved_free_blocks(),
                        start.fragmentation());
     if (map) out += "\n" + start.render() + "\n" + enipool::subnet::render_legend() + "\n";
-    for (auto policy : policies) {
-        enipool::sim::fill_config c;
-        c.type = type;
-        c.policy = policy;
-        c.warm = scenario_warm(args.scenario);
-        c.max_pods = args.scenario.max_pods;
-        c.max_nodes = args.max_nodes;
-        c.seed = args.scenario.seed;
-        auto r = enipool::sim::fill_subnet(start, c);
-        if (!r) throw usage_error(fmt::format("{}: {}", enipool::to_string(policy), r.error().message()));
-        out += fmt::format("== {} on {} ({} pods per node) ==\n\n", enipool::to_string(policy), type.name,
-                           r->pods_per_node);
-        out += point("before the first InsufficientCidrBlocks", r->at_insufficient_cidr_blocks, map);
-        out += point("before the first InsufficientFreeAddressesInSubnet", r->at_insufficient_free_addresses, map);
-        out += fmt::format("at the end ({}):\n{}", stop_reason(r->stop), figures(r->end));
-        if (policy == enipool::growth_policy_kind::prefix_first)
-            out += fmt::format("  nodes that fell back to secondary IPs: {}\n", r->fallbacks);
-        if (map) out += "\n" + r->end.map;
-        out += "\n";
-    }
+    for (auto policy : policies)
+        for (const behaviour& b : scenario_behaviours(args.scenario)) {
+            enipool::sim::fill_config c;
+            c.type = type;
+            c.policy = policy;
+            c.warm = scenario_warm(args.scenario, b.improved);
+            c.max_pods = args.scenario.max_pods;
+            c.max_nodes = args.max_nodes;
+            c.seed = args.scenario.seed;
+            auto r = enipool::sim::fill_subnet(start, c);
+            if (!r) throw usage_error(fmt::format("{}{}: {}", enipool::to_string(policy), b.suffix, r.error().message()));
+            out += fmt::format("== {}{} on {} ({} pods per node) ==\n\n", enipool::to_string(policy), b.suffix, type.name,
+                               r->pods_per_node);
+            out += point("before the first InsufficientCidrBlocks", r->at_insufficient_cidr_blocks, map);
+            out += point("before the first InsufficientFreeAddressesInSubnet", r->at_insufficient_free_addresses, map);
+            out += fmt::format("at the end ({}):\n{}", stop_reason(r->stop), figures(r->end));
+            if (policy == enipool::growth_policy_kind::prefix_first)
+                out += fmt::format("  nodes that fell back to secondary IPs: {}\n", r->fallbacks);
+            if (map) out += "\n" + r->end.map;
+            out += "\n";
+        }
     emit(out);
     return 0;
 }

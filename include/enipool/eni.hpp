@@ -47,16 +47,10 @@ struct eni_flags {
     bool trunk = false;     ///< security groups for pods; never used for pod IPs, never deleted
     bool efa_only = false;  ///< takes a slot of the card, carries no IPs
     bool excluded = false;  ///< tagged no_manage (or its subnet cni=0): known, never used
+    /// interface type `efa`: carries pod addresses like any ENI, and is never detached
+    /// (ipamd's getDeletableENI and CheckFreeableENIexists skip EFA ENIs).
+    bool efa = false;
     friend bool operator==(const eni_flags&, const eni_flags&) = default;
-};
-
-/// Lanes of one slot kind: held (free + assigned + cooling, leaving excluded), free, cooling.
-struct lane_counts {
-    std::uint64_t total = 0;
-    std::uint64_t free = 0;
-    std::uint64_t cooling = 0;
-    [[nodiscard]] constexpr std::uint64_t assigned() const noexcept { return total - free - cooling; }
-    friend bool operator==(const lane_counts&, const lane_counts&) = default;
 };
 
 /// An ENI's statistics, O(1).

@@ -104,6 +104,9 @@ public:
     void stop_for(timestamp now, std::chrono::nanoseconds d) noexcept {
         no_growth_until_ = std::max(no_growth_until_, now + d);
     }
+    // A subnet error: growth stays off through now + d, its last instant included, as
+    // ipamd's 120 s stop holds while time.Since(error) <= 120 s (ipamd.go L391-393).
+    void stall(timestamp now, std::chrono::nanoseconds d) noexcept { stop_for(now, d + std::chrono::nanoseconds{1}); }
     // A throttle or other refusal: retry * 2^streak, capped at retry_max.
     void retry_later(timestamp now, const back_off_config& c) noexcept {
         std::chrono::nanoseconds d = c.retry;
@@ -167,7 +170,7 @@ public:
             ever_fell_back_ = true;
         } else if (no_block || e == errc::insufficient_free_addresses) {
             ++stalls_;
-            state_.stop_for(now, config_.back_off.stall);
+            state_.stall(now, config_.back_off.stall);
         } else {
             state_.retry_later(now, config_.back_off);
         }
@@ -220,7 +223,7 @@ public:
         if (e == errc::insufficient_cidr_blocks || e == errc::insufficient_free_addresses ||
             (Mode == address_mode::prefix && e == errc::invalid_parameter_value)) {
             ++stalls_;
-            state_.stop_for(now, config_.back_off.stall);
+            state_.stall(now, config_.back_off.stall);
         } else {
             state_.retry_later(now, config_.back_off);
         }

@@ -166,7 +166,7 @@ private:
     ipv6_pool(const config& cfg, clock_type& clk) : cfg_(cfg), clock_(&clk) {}
 
     void drain(timestamp t) {
-        while (!cooling_.empty() && cooling_.front().released_at + cfg_.cooldown <= t) {
+        while (!cooling_.empty() && cooling_.front().released_at + cfg_.cooldown < t) {  // still cooling at exactly the cooldown
             reusable_.push_back(cooling_.front().offset);
             cooling_.pop_front();
         }

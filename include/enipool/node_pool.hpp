@@ -111,6 +111,12 @@ struct apply_options<Base, First, Rest...> {
 
 } // namespace detail
 
+/// What `remove_eni` and `remove_cidrs` do when a pod holds an address of what they remove.
+enum class removal {
+    refuse_if_used,  ///< refuse (ipamd's non-forced delete): nothing changes
+    force,           ///< EC2 says it is gone: its pods lose their addresses, returned to the caller
+};
+
 /// Everything an ENI that already exists brings (agent restart, CNI config): `add_eni`.
 struct eni_spec {
     std::string id;
@@ -405,10 +411,65 @@ public:
         return success();
     }
 
+    /// Removes an ENI EC2 no longer lists (ipamd's RemoveENIFromDataStore, reconcile). Its
+    /// CIDRs leave the pool, addresses cooling on it are dropped, and actions in flight on it
+    /// are forgotten (their outcomes are then `unexpected_outcome`). With removal::force its
+    /// pods are unassigned (no cooldown: the addresses are gone) and their keys returned;
+    /// with refuse_if_used a pod on it refuses the call. O(ENI's lanes + pods + cooling).
+    /// Errors (nothing changes): `unknown_eni`, `eni_in_use` (refuse_if_used and a pod holds an address).
+    [[nodiscard]] result<std::vector<key_type>> remove_eni(std::string_view id, removal how) {
+        const timestamp t = now();
+        drain(t);
+        const auto index = eni_index(id);
+        if (!index) return errc::unknown_eni;
+        const auto e = static_cast<unsigned>(*index);
+        if (how == removal::refuse_if_used && enis_[e].stats().assigned() != 0)
+            return error(errc::eni_in_use, fmt::format("ENI {} holds pods", id));
+        std::vector<key_type> evicted = evict(e, [](unsigned) { return true; }, t);
+        std::erase_if(in_flight_, [&](const action& a) { return names_eni(a, id); });
+        erase_eni(e);
+        return evicted;
+    }
+
+    /// Removes CIDRs EC2 no longer lists on an ENI that stays (ipamd's DelIPv4CidrFromStore,
+    /// the per-CIDR reconcile). Addresses cooling on them are dropped; with removal::force
+    /// their pods are unassigned (no cooldown) and their keys returned, with refuse_if_used a
+    /// pod on any of them refuses the whole call. All or nothing. O(CIDRs + ENI's lanes +
+    /// pods + cooling). Errors (nothing changes): `unknown_eni`, `address_not_in_pool` (a
+    /// CIDR that is not one of the ENI's), `address_in_use` (refuse_if_used and a pod holds an address).
+    [[nodiscard]] result<std::vector<key_type>> remove_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs,
+                                                             removal how) {
+        const timestamp t = now();
+        drain(t);
+        const auto index = eni_index(eni_id);
+        if (!index) return errc::unknown_eni;
+        const auto e = static_cast<unsigned>(*index);
+        std::vector<unsigned> slots;
+        for (const ipv4_prefix& c : cidrs) {
+            const auto s = slot_of(e, c);
+            if (!s) return error(errc::address_not_in_pool, fmt::format("{} is not a CIDR of ENI {}", c.to_string(), eni_id));
+            if (how == removal::refuse_if_used && enis_[e].slot_at(*s).lanes() !=
+                                                      enis_[e].slot_free(*s) + enis_[e].slot_cooling(*s) &&
+                !enis_[e].slot_at(*s).leaving)
+                return error(errc::address_in_use, fmt::format("a pod holds an address of {}", c.to_string()));
+            slots.push_back(*s);
+        }
+        const auto in_slots = [&](unsigned lane) {
+            return std::find(slots.begin(), slots.end(), lane / lanes_per_slot) != slots.end();
+        };
+        std::vector<key_type> evicted = evict(e, in_slots, t);
+        for (const unsigned s : slots) {
+            if (enis_[e].slot_at(s).kind == slot_kind::empty) continue;  // listed twice
+            unindex_cidr(enis_[e].slot_at(s).cidr());
+            change_slot(e, s, [s](eni& y) { y.remove_slot(s); });
+        }
+        return evicted;
+    }
+
     // --- planning --------------------------------------------------------------------------
 
     /// The pool as the policies see it (drains expired cooldowns), with `last_shrink` the time
-    /// plan() last emitted a release or detach. O(ENIs + slots).
+    /// plan() last emitted a release. O(ENIs + slots).
     [[nodiscard]] pool_view view() {
         const timestamp t = now();
         drain(t);
@@ -426,6 +487,7 @@ public:
         v.slots_per_eni = cfg_.type.slots_per_eni();
         for (const action& a : in_flight_) (is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) = true;
         v.last_shrink = last_shrink_;
+        v.growth_failures = growth_failures_;
         std::vector<const eni*> ordered;
         for (const eni& x : enis_)
             if (!x.vacant()) ordered.push_back(&x);
@@ -441,6 +503,8 @@ public:
             ev.serves_pods = x->serves_pods();
             ev.trunk = x->flags().trunk;
             ev.efa_only = x->flags().efa_only;
+            ev.efa = x->flags().efa;
+            ev.excluded = x->flags().excluded;
             ev.slots_total = x->slot_count();
             ev.slots_used = x->slots_used();
             const eni_stats es = x->stats();
@@ -449,7 +513,17 @@ public:
             ev.assigned = es.assigned();
             ev.cooling = es.cooling();
             ev.free = es.free();
+            ev.prefix_lanes = es.prefix_lanes;
+            ev.secondary_lanes = es.secondary_lanes;
             ev.attached_at = x->attached_at();
+            for (unsigned slot = 0; slot < x->slot_count(); ++slot) {
+                const auto& sl = x->slot_at(slot);
+                if (sl.kind == slot_kind::empty || sl.leaving) continue;
+                // An ENI that serves no pods holds no pod on any of its CIDRs.
+                if (!freeable(*x, slot)) continue;
+                ++(sl.kind == slot_kind::prefix ? ev.unassigned_prefixes : ev.unassigned_secondaries);
+                ev.freeable.push_back(sl.cidr());
+            }
             if (x->serves_pods())
                 for (unsigned slot = 0; slot < x->slot_count(); ++slot)
                     if (x->wholly_free(slot))
@@ -466,8 +540,9 @@ public:
     /// What to ask EC2 for now: builds the view, asks the warm strategy, drops growth while
     /// growth is in flight and shrink while shrink is, clips to the limits (usable ENIs,
     /// the cards' ENIs, the ENI's free slots, max pods), stamps request ids, device index
-    /// and card, marks CIDRs / ENIs being released as leaving (no longer handed out), and
-    /// remembers the actions as in flight. O(ENIs + slots + actions).
+    /// and card, marks CIDRs / ENIs being released as leaving (no longer handed out; a CIDR
+    /// no pod holds is released, its cooling addresses dropped), and remembers the actions
+    /// as in flight. O(ENIs + slots + actions + cooling addresses of released CIDRs).
     [[nodiscard]] std::vector<action> plan() {
         const pool_view v = view();
         std::vector<action> wanted = warm_.plan(v);
@@ -514,12 +589,14 @@ public:
                 const auto index = eni_index(rel->eni_id);
                 if (!index) continue;
                 std::vector<ipv4_prefix> kept;
+                const auto e = static_cast<unsigned>(*index);
                 for (const ipv4_prefix& c : rel->cidrs) {
-                    const auto s = slot_of(*index, c);
-                    if (s && enis_[*index].wholly_free(*s)) {
-                        set_leaving(*index, *s, true, v.now);
-                        kept.push_back(c);
-                    }
+                    const auto s = slot_of(e, c);
+                    if (!s || !freeable(enis_[e], *s)) continue;
+                    if (enis_[e].slot_cooling(*s) != 0)  // its cooling addresses go with it
+                        (void)evict(e, [&](unsigned lane) { return lane / lanes_per_slot == *s; }, v.now);
+                    set_leaving(e, *s, true, v.now);
+                    kept.push_back(c);
                 }
                 if (kept.empty()) continue;
                 rel->cidrs = std::move(kept);
@@ -535,7 +612,8 @@ public:
                 x.set_detaching(true);
             }
             std::visit([this](auto& x) { x.request_id = next_request_id_++; }, a);
-            if (!is_growth(a)) last_shrink_ = v.now;  // the VPC CNI's "release at most every 30 s"
+            // The VPC CNI's "decrease at most every 30 s": releases arm it, detaches do not.
+            if (std::holds_alternative<release_from_eni>(a)) last_shrink_ = v.now;
             out.push_back(a);
         }
         in_flight_.insert(in_flight_.end(), out.begin(), out.end());
@@ -543,8 +621,10 @@ public:
     }
 
     /// Feeds back EC2's answer to a planned action. A grant adds the ENI / CIDRs (validated
-    /// all-or-nothing) and tells the growth policy; an error tells the policy (growth) or
-    /// returns the leaving CIDRs to service (shrink); a successful release removes the
+    /// all-or-nothing) and tells the growth policy; a refused growth request is remembered
+    /// (view().growth_failures, until the next grant) and told to the policy unless the warm
+    /// strategy absorbs it; a refused release or detach
+    /// returns the leaving CIDRs to service; a successful release removes the
     /// CIDRs, a detach the ENI. The action is then no longer in flight. O(CIDRs + ENIs).
     /// Errors (nothing changes, the action stays in flight): `unexpected_outcome` (no such
     /// request in flight), `duplicate_eni`, `eni_limit_reached`, `unknown_eni`,
@@ -561,9 +641,9 @@ public:
         const action planned = *it;
         if (!o.response) {
             if (auto* at = std::get_if<attach_eni>(&planned)) {
-                policy_.on_error(t, at->mode, o.response.error().code());
+                refused({std::string(), at->mode, at->count, o.response.error().code(), t});
             } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
-                policy_.on_error(t, as->mode, o.response.error().code());
+                refused({as->eni_id, as->mode, as->count, o.response.error().code(), t});
             } else {
                 end_shrink(planned, t, false);
             }
@@ -573,9 +653,11 @@ public:
                           at->network_card, g.subnet, g.primary_ip, g.cidrs, {}};
             if (auto ok = add_eni_at(spec, t); !ok) return ok;
             policy_.on_grant(t, at->mode);
+            growth_failures_.clear();
         } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
             if (auto ok = add_cidrs(as->eni_id, o.response->cidrs, t); !ok) return ok;
             policy_.on_grant(t, as->mode);
+            growth_failures_.clear();
         } else {
             end_shrink(planned, t, true);
         }
@@ -688,11 +770,35 @@ private:
     }
     static std::uint64_t unit(address_mode m) noexcept { return m == address_mode::prefix ? addresses_per_prefix : 1; }
 
-    // Count clipped to the room and to max pods (at most one unit beyond the ceiling).
+    // A refused growth request: the growth policy hears of it unless the warm strategy
+    // handles it itself (`absorbs_refusal`: ipamd retries within its pass); remembered for
+    // the view until the next grant.
+    void refused(growth_failure f) {
+        bool absorbed = false;
+        if constexpr (requires(const Warm& w) { { w.absorbs_refusal(growth_failures_, f) } -> std::convertible_to<bool>; })
+            absorbed = warm_.absorbs_refusal(growth_failures_, f);
+        if (!absorbed) policy_.on_error(f.at, f.mode, f.code);
+        if (growth_failures_.size() == max_growth_failures) growth_failures_.erase(growth_failures_.begin());
+        growth_failures_.push_back(std::move(f));
+    }
+    static constexpr std::size_t max_growth_failures = 32;
+
+    // Whether growth counts are clipped to max pods: yes, unless the warm strategy says no
+    // (`clips_growth_to_max_pods()`; the VPC CNI only stops growing once max pods is reached).
+    bool clips_growth_to_max_pods() const noexcept {
+        if constexpr (requires(const Warm& w) { { w.clips_growth_to_max_pods() } -> std::convertible_to<bool>; })
+            return warm_.clips_growth_to_max_pods();
+        else
+            return true;
+    }
+
+    // Count clipped to the room and to max pods (at most one unit beyond the ceiling, or, for
+    // a strategy that does not clip, nothing once max pods is reached).
     unsigned clip_count(address_mode m, unsigned wanted, unsigned room, std::uint64_t capacity) const noexcept {
         std::uint64_t count = std::min(wanted, room);
         if (max_pods_ != 0) {
             if (capacity >= max_pods_) return 0;
+            if (!clips_growth_to_max_pods()) return static_cast<unsigned>(count);
             const std::uint64_t needed = (max_pods_ - capacity + unit(m) - 1) / unit(m);
             count = std::min(count, needed);
         }
@@ -809,8 +915,10 @@ private:
 
     // Pops every cooldown entry whose period has ended. O(1) amortised.
     ENIPOOL_HOT_INLINE void drain(timestamp t) noexcept {
-        const timestamp released_by = t - cfg_.cooldown;  // entries released by then have expired
-        while (!cooling_.empty() && cooling_.front().released_at <= released_by) {
+        // An address is still cooling at exactly the cooldown, as in ipamd's inCoolingPeriod
+        // (time.Since(unassigned) <= period): entries released before this have expired.
+        const timestamp released_before = t - cfg_.cooldown;
+        while (!cooling_.empty() && cooling_.front().released_at < released_before) {
             // Field by field, as release wrote them: a copy of the entry reads address, ENI
             // and lane as one 8-byte load, which cannot be forwarded from release's three
             // narrower stores and waits for them to retire (every pair, when one address
@@ -967,6 +1075,47 @@ private:
         enis_with_free_.reset(e);
     }
 
+    // True when no pod holds an address of slot `s` of ENI `x` and it is not being released
+    // already (ipamd's FindFreeableCidrs; an ENI serving no pods holds no pod).
+    static bool freeable(const eni& x, unsigned s) noexcept {
+        const auto& sl = x.slot_at(s);
+        if (sl.kind == slot_kind::empty || sl.leaving) return false;
+        return !x.serves_pods() || x.slot_free(s) + x.slot_cooling(s) == sl.lanes();
+    }
+
+    // Unassigns every pod and drops every cooling address on ENI `e`'s lanes for which
+    // `on(lane)` holds (those lanes become free); returns the pods' keys.
+    template <class On>
+    std::vector<key_type> evict(unsigned e, On on, timestamp t) {
+        std::vector<key_type> keys;
+        for (const auto& entry : pods_)
+            if (entry.second.eni == e && on(entry.second.lane)) keys.push_back(entry.first);
+        for (const key_type& k : keys) {
+            unsigned lane = 0;
+            (void)pods_.erase(k, pod_table_type::hash(k), [&](const allocation& a) { lane = a.lane; });
+            change_lane<eni::lane_op::give_back>(e, lane, t);
+        }
+        boost::circular_buffer<cooling_entry> kept(cooling_.capacity());
+        for (const cooling_entry& c : cooling_) {
+            if (c.eni == e && on(c.lane)) {
+                change_lane<eni::lane_op::unfreeze>(e, c.lane, t);
+            } else {
+                kept.push_back(c);
+            }
+        }
+        cooling_ = std::move(kept);
+        return keys;
+    }
+
+    static bool names_eni(const action& a, std::string_view id) noexcept {
+        return std::visit(
+            [&](const auto& x) {
+                if constexpr (requires { x.eni_id; }) return x.eni_id == id;
+                else return false;
+            },
+            a);
+    }
+
     // The answer to a release / detach: success removes, failure returns to service.
     void end_shrink(const action& planned, timestamp t, bool succeeded) {
         if (auto* rel = std::get_if<release_from_eni>(&planned)) {
@@ -1019,7 +1168,8 @@ private:
     boost::unordered_flat_map<std::uint32_t, std::uint16_t> block_use_;  // /28 block -> /32s in it
     std::vector<action> in_flight_;
     std::uint64_t next_request_id_ = 1;
-    std::optional<timestamp> last_shrink_;  // when plan() last emitted a release / detach
+    std::optional<timestamp> last_shrink_;  // when plan() last emitted a release
+    std::vector<growth_failure> growth_failures_;  // refused growth since the last grant
     [[no_unique_address]] detail::packer<packing_type> packer_;
 };
 

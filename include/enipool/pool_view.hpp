@@ -21,11 +21,30 @@ namespace enipool {
 /// A point on the pool's (steady) clock, as time since that clock's epoch.
 using timestamp = std::chrono::nanoseconds;
 
+/// Lanes of one slot kind: held (free + assigned + cooling, leaving excluded), free, cooling.
+struct lane_counts {
+    std::uint64_t total = 0;
+    std::uint64_t free = 0;
+    std::uint64_t cooling = 0;
+    [[nodiscard]] constexpr std::uint64_t assigned() const noexcept { return total - free - cooling; }
+    friend bool operator==(const lane_counts&, const lane_counts&) = default;
+};
+
 /// A CIDR of an ENI with no assigned and no cooling address, and since when it is so.
 struct free_cidr {
     ipv4_prefix cidr;      ///< a /28 prefix or a /32 secondary IP
     timestamp free_since{};
     friend bool operator==(const free_cidr&, const free_cidr&) = default;
+};
+
+/// A growth request EC2 refused (node_pool::apply with an error outcome).
+struct growth_failure {
+    std::string eni_id;  ///< the ENI that was to get more CIDRs; empty for a new ENI
+    address_mode mode = address_mode::prefix;
+    unsigned count = 0;  ///< CIDRs (or, for a new ENI, CIDRs on it) asked for
+    errc code{};
+    timestamp at{};
+    friend bool operator==(const growth_failure&, const growth_failure&) = default;
 };
 
 /// One ENI as the policies see it.
@@ -37,6 +56,8 @@ struct eni_view {
     bool serves_pods = true;     ///< false: trunk, efa-only, excluded, or primary under custom networking
     bool trunk = false;
     bool efa_only = false;
+    bool efa = false;            ///< interface type efa: serves pods, never detached
+    bool excluded = false;       ///< excluded from pod IPs (no_manage tag or subnet exclusion)
     unsigned slots_total = 0;    ///< ipv4_per_eni - 1
     unsigned slots_used = 0;     ///< prefixes + secondary IPs, of either mode
     unsigned prefixes = 0;
@@ -44,7 +65,15 @@ struct eni_view {
     std::uint64_t assigned = 0;  ///< addresses held by pods
     std::uint64_t cooling = 0;   ///< released addresses still in cooldown
     std::uint64_t free = 0;      ///< addresses ready for a pod
+    lane_counts prefix_lanes;      ///< addresses of its /28s (leaving ones excluded)
+    lane_counts secondary_lanes;   ///< its secondary IPs (leaving ones excluded)
+    unsigned unassigned_prefixes = 0;    ///< /28s no pod holds (cooling addresses allowed)
+    unsigned unassigned_secondaries = 0; ///< secondary IPs no pod holds (free or cooling)
     std::vector<free_cidr> wholly_free;  ///< CIDRs with nothing assigned or cooling
+    /// ipamd's FindFreeableCidrs: every CIDR no pod holds an address of (wholly free, only
+    /// cooling, or on an ENI that serves no pods), not already being released. A release of
+    /// one drops its cooling addresses.
+    std::vector<ipv4_prefix> freeable;
     timestamp attached_at{};
     friend bool operator==(const eni_view&, const eni_view&) = default;
 };
@@ -66,7 +95,9 @@ struct pool_view {
     unsigned slots_per_eni = 0;
     bool growth_in_flight = false; ///< an attach / assign is planned and not yet applied
     bool shrink_in_flight = false; ///< a release / detach is planned and not yet applied
-    std::optional<timestamp> last_shrink; ///< when a release / detach was last planned (none yet: empty)
+    std::optional<timestamp> last_shrink; ///< when a release was last planned (none yet: empty)
+    /// Growth requests refused since the last grant, oldest first (at most the last 32).
+    std::vector<growth_failure> growth_failures;
     std::vector<eni_view> enis;    ///< every known ENI, by device index
     friend bool operator==(const pool_view&, const pool_view&) = default;
 };

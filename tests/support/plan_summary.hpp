@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <set>
@@ -61,10 +62,30 @@ inline const enipool::eni_view* find_eni(const enipool::pool_view& v, const std:
     return nullptr;
 }
 
+/// Where a strategy's rules differ: the VPC CNI does not clip growth to max pods and may
+/// free an ENI excluded from pod IPs (unless its options say otherwise).
+struct plan_rules {
+    bool clip_to_max_pods = true;
+    bool may_detach_excluded = false;
+    bool may_release_freeable = false;  ///< CIDRs no pod holds (cooling, or on an ENI serving none)
+};
+
+/// The rules of a strategy's config. O(1).
+template <class Config>
+plan_rules rules_of(const Config& c) {
+    plan_rules r;
+    if constexpr (requires { c.clip_growth_to_max_pods; c.strict_detach; c.release_wholly_free_only; }) {
+        r.clip_to_max_pods = c.clip_growth_to_max_pods;
+        r.may_detach_excluded = !c.strict_detach;
+        r.may_release_freeable = !c.release_wholly_free_only;
+    }
+    return r;
+}
+
 /// The rules every strategy's plan keeps (brief: limits, in flight, serving ENIs, eligible
 /// releases). Returns "" or what was broken.
 inline std::string plan_breaks_rules(const enipool::pool_view& v, const std::vector<enipool::action>& plan,
-                                     std::chrono::nanoseconds release_delay) {
+                                     std::chrono::nanoseconds release_delay, const plan_rules& rules = {}) {
     const plan_summary s = summarize(plan);
     unsigned serving = 0;
     for (const auto& e : v.enis) serving += e.serves_pods ? 1u : 0u;
@@ -75,7 +96,7 @@ inline std::string plan_breaks_rules(const enipool::pool_view& v, const std::vec
         if (!v.may_grow) return "growth while the policy backs off";
         if (s.grow_mode != v.mode) return "growth in a mode other than view.mode";
         if (s.units <= 0) return "growth of 0 units";
-        if (v.max_pods != 0) {
+        if (v.max_pods != 0 && rules.clip_to_max_pods) {
             if (v.total >= v.max_pods) return "growth at max pods";
             // The last unit may pass max_pods, never a whole unit more.
             if (v.total + static_cast<std::uint64_t>(s.units) * unit >= v.max_pods + unit) return "growth past max pods";
@@ -96,7 +117,16 @@ inline std::string plan_breaks_rules(const enipool::pool_view& v, const std::vec
         const auto* r = std::get_if<enipool::release_from_eni>(&a);
         if (!r) continue;
         const auto* e = find_eni(v, r->eni_id);
-        if (!e || !e->serves_pods) return "release from an ENI that serves no pods";
+        if (!e) return "release from an unknown ENI";
+        if (rules.may_release_freeable) {
+            for (const auto& c : r->cidrs) {
+                if (std::find(e->freeable.begin(), e->freeable.end(), c) == e->freeable.end())
+                    return "release of a CIDR a pod holds an address of";
+                if (!seen.insert(c.base().to_uint()).second) return "a CIDR released twice";
+            }
+            continue;
+        }
+        if (!e->serves_pods) return "release from an ENI that serves no pods";
         for (const auto& c : r->cidrs) {
             bool found = false;
             for (const auto& f : e->wholly_free)
@@ -111,7 +141,8 @@ inline std::string plan_breaks_rules(const enipool::pool_view& v, const std::vec
     if (s.detaches > 1) return "more than one detach";
     if (s.detaches == 1) {
         const auto* e = find_eni(v, s.detach_eni);
-        if (!e || !e->serves_pods || e->primary || e->trunk || e->efa_only) return "detach of a protected ENI";
+        if (!e || e->primary || e->trunk || e->efa_only || e->efa) return "detach of a protected ENI";
+        if (!e->serves_pods && !(rules.may_detach_excluded && e->excluded)) return "detach of an ENI serving no pods";
         if (e->assigned != 0 || e->cooling != 0) return "detach of an ENI with pods or cooling addresses";
     }
     return "";
@@ -121,7 +152,7 @@ inline std::string plan_breaks_rules(const enipool::pool_view& v, const std::vec
 template <class Strategy>
 std::vector<enipool::action> checked_plan(const typename Strategy::config& c, const enipool::pool_view& v) {
     auto plan = Strategy(c).plan(v);
-    const std::string broken = plan_breaks_rules(v, plan, c.release_delay);
+    const std::string broken = plan_breaks_rules(v, plan, c.release_delay, rules_of(c));
     INFO(broken);
     CHECK(broken.empty());
     return plan;
@@ -130,14 +161,15 @@ std::vector<enipool::action> checked_plan(const typename Strategy::config& c, co
 /// "" when a plan's growth and releases are what the reference expects (growth units, attach
 /// or the ENI filled, CIDRs released, all of the view's mode), else what differs.
 inline std::string differs_from_reference(const enipool::pool_view& v, const plan_summary& s,
-                                          const warm_ref::growth_expect& g, long long released) {
+                                          const warm_ref::growth_expect& g, long long released,
+                                          bool releases_either_kind = false) {
     if (s.units != g.units) return "growth units differ";
     if (g.units > 0 && s.attach != g.attach) return "attach versus assign differs";
     if (g.units > 0 && !g.attach && s.grow_eni != g.eni_id) return "the ENI to fill differs";
     if (s.released != released) return "CIDRs released differ";
     const unsigned length = v.mode == enipool::address_mode::prefix ? 28u : 32u;
     for (const auto& cidr : s.released_cidrs)
-        if (cidr.length() != length) return "a released CIDR of the other mode";
+        if (!releases_either_kind && cidr.length() != length) return "a released CIDR of the other mode";
     return "";
 }
 

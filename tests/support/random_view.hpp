@@ -54,6 +54,9 @@ inline rc::Gen<enipool::pool_view> random_view() {
             }
         }
         if (*inRange(0, 4) == 0) b.trunk();
+        // An ENI excluded from pod IPs (holding CIDRs no pod may use) or an EFA ENI.
+        if (*inRange(0, 5) == 0) b.excluded(std::chrono::seconds{*inRange(0L, now_s + 1)}).secondaries(*inRange(0u, slots + 1), 'f');
+        if (enis < max_enis && *inRange(0, 6) == 0) b.efa(std::chrono::seconds{*inRange(0L, now_s + 1)}).secondaries(*inRange(0u, slots + 1), 'f');
         enipool::pool_view v = b.build();
         if (*inRange(0, 3) != 0) v.max_pods = *inRange<std::uint64_t>(1, v.total + 64);
         v.may_grow = *inRange(0, 8) != 0;

@@ -43,6 +43,19 @@ public:
         v_.enis.push_back(std::move(e));
         return *this;
     }
+    /// Starts an ENI excluded from pod IPs (no_manage tag or excluded subnet): serves no pods.
+    view_builder& excluded(enipool::timestamp attached_at = {}) {
+        eni(attached_at);
+        v_.enis.back().serves_pods = false;
+        v_.enis.back().excluded = true;
+        return *this;
+    }
+    /// Starts an ENI of interface type efa (serves pods, never freed).
+    view_builder& efa(enipool::timestamp attached_at = {}) {
+        eni(attached_at);
+        v_.enis.back().efa = true;
+        return *this;
+    }
     /// Starts a trunk ENI (serves no pods, holds nothing).
     view_builder& trunk() {
         eni();
@@ -58,9 +71,17 @@ public:
             enipool::ipv4_address(10, static_cast<std::uint8_t>(e.device_index), static_cast<std::uint8_t>(e.slots_used), 0), 28);
         ++e.slots_used;
         ++e.prefixes;
+        if (assigned == 0 || !e.serves_pods) {
+            ++e.unassigned_prefixes;
+            e.freeable.push_back(cidr);
+        }
+        if (!e.serves_pods) return *this;  // an ENI serving no pods holds no lane
         e.assigned += assigned;
         e.cooling += cooling;
         e.free += 16 - assigned - cooling;
+        e.prefix_lanes.total += 16;
+        e.prefix_lanes.cooling += cooling;
+        e.prefix_lanes.free += 16 - assigned - cooling;
         if (assigned == 0 && cooling == 0) e.wholly_free.push_back({cidr, free_since});
         return *this;
     }
@@ -71,7 +92,15 @@ public:
             enipool::ipv4_address(10, static_cast<std::uint8_t>(100 + e.device_index), static_cast<std::uint8_t>(e.slots_used), 1), 32);
         ++e.slots_used;
         ++e.secondaries;
+        if (state != 'a' || !e.serves_pods) {
+            ++e.unassigned_secondaries;
+            e.freeable.push_back(cidr);
+        }
+        if (!e.serves_pods) return *this;  // an ENI serving no pods holds no lane
         (state == 'a' ? e.assigned : state == 'c' ? e.cooling : e.free) += 1;
+        e.secondary_lanes.total += 1;
+        if (state == 'c') e.secondary_lanes.cooling += 1;
+        if (state == 'f') e.secondary_lanes.free += 1;
         if (state == 'f') e.wholly_free.push_back({cidr, free_since});
         return *this;
     }

@@ -192,8 +192,9 @@ TEST_CASE("prefix_first stops growing for 120 s when the subnet has too few free
     CHECK(p.stalls() == 1);
     CHECK_FALSE(p.may_grow(at(20s)));
     CHECK_FALSE(p.may_grow(at(139s)));
-    CHECK(p.may_grow(at(140s)));  // 20 + 120
-    CHECK(p.no_growth_until() == at(140s));
+    CHECK_FALSE(p.may_grow(at(140s)));  // 20 + 120: still off at exactly 120 s, as in ipamd (<=)
+    CHECK(p.may_grow(at(140s) + 1ns));
+    CHECK(p.no_growth_until() == at(140s) + 1ns);
     CHECK(p.mode(at(140s)) == address_mode::prefix);  // the fallback ended at 130 s
 }
 
@@ -247,8 +248,8 @@ TEMPLATE_TEST_CASE("a throttle does not shorten a running stall", "[growth_polic
     TestType p{typename TestType::config{}};
     p.on_error(at(0s), address_mode::secondary, errc::insufficient_free_addresses);  // until 120 s
     p.on_error(at(1s), address_mode::secondary, errc::request_limit_exceeded);       // until 2 s only
-    CHECK_FALSE(p.may_grow(at(119s)));
-    CHECK(p.may_grow(at(120s)));
+    CHECK_FALSE(p.may_grow(at(120s)));
+    CHECK(p.may_grow(at(120s) + 1ns));
 }
 
 // --- prefix_only and secondary_only ------------------------------------------------------
@@ -260,13 +261,13 @@ TEST_CASE("prefix_only stalls on InsufficientCidrBlocks and keeps asking for pre
     CHECK(p.stalls() == 1);
     CHECK(p.mode(at(30s)) == address_mode::prefix);  // never secondary
     CHECK_FALSE(p.may_grow(at(30s)));
-    CHECK_FALSE(p.may_grow(at(149s)));
-    CHECK(p.may_grow(at(150s)));  // 30 + 120
+    CHECK_FALSE(p.may_grow(at(150s)));  // 30 + 120, its last instant included
+    CHECK(p.may_grow(at(150s) + 1ns));
     CHECK(p.mode(at(150s)) == address_mode::prefix);
-    p.on_error(at(150s), address_mode::prefix, errc::insufficient_free_addresses);
+    p.on_error(at(151s), address_mode::prefix, errc::insufficient_free_addresses);
     CHECK(p.stalls() == 2);
-    CHECK_FALSE(p.may_grow(at(269s)));
-    CHECK(p.may_grow(at(270s)));
+    CHECK_FALSE(p.may_grow(at(271s)));
+    CHECK(p.may_grow(at(271s) + 1ns));
 }
 
 TEST_CASE("prefix_only's stall follows its configured back-off", "[growth_policy][prefix_only]") {
@@ -274,8 +275,8 @@ TEST_CASE("prefix_only's stall follows its configured back-off", "[growth_policy
     c.back_off.stall = 10s;
     enipool::prefix_only p(c);
     p.on_error(at(0s), address_mode::prefix, errc::invalid_parameter_value);
-    CHECK_FALSE(p.may_grow(at(9s)));
-    CHECK(p.may_grow(at(10s)));
+    CHECK_FALSE(p.may_grow(at(10s)));
+    CHECK(p.may_grow(at(10s) + 1ns));
 }
 
 TEST_CASE("secondary_only always grows with secondary IPs and stalls on address exhaustion",
@@ -285,8 +286,8 @@ TEST_CASE("secondary_only always grows with secondary IPs and stalls on address 
     p.on_error(at(5s), address_mode::secondary, errc::insufficient_free_addresses);
     CHECK(p.stalls() == 1);
     CHECK(p.mode(at(5s)) == address_mode::secondary);
-    CHECK_FALSE(p.may_grow(at(124s)));
-    CHECK(p.may_grow(at(125s)));  // 5 + 120
+    CHECK_FALSE(p.may_grow(at(125s)));  // 5 + 120, its last instant included
+    CHECK(p.may_grow(at(125s) + 1ns));
     // An ENI without a free slot is an ordinary refusal: a 1 s retry.
     p.on_error(at(200s), address_mode::secondary, errc::private_ip_address_limit_exceeded);
     CHECK(p.stalls() == 1);
@@ -350,7 +351,7 @@ struct history_model {
         for (const auto& ev : events) {
             if (ev.grant) streak = 0;
             const reaction r = reaction_of(w, ev);
-            if (r == reaction::stall && now < ev.at + 120s) return false;
+            if (r == reaction::stall && now <= ev.at + 120s) return false;  // ipamd's <=
             if (r == reaction::retry) {
                 std::chrono::nanoseconds d = 1s;  // 1 s, 2 s, 4 s ... at most 20 s
                 for (int i = 0; i < streak; ++i) d = std::min<std::chrono::nanoseconds>(d * 2, 20s);

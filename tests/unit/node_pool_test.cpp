@@ -71,9 +71,11 @@ TEST_CASE("a released address is not reused before the cooldown ends, and is aft
     CHECK(s.cooling == 2);
     CHECK(s.assigned == 1);
     CHECK(s.free == 13);  // 16 - 1 assigned - 2 cooling
-    clk.advance(1s);      // t = 30 s: 10.0.0.0's period has ended, 10.0.0.1's has not
-    CHECK(p.assign(k(4)).value() == addr("10.0.0.0"));
-    CHECK(p.assign(k(5)).value() == addr("10.0.0.3"));
+    clk.advance(1s);      // t = 30 s: 10.0.0.0 cools through its last instant (ipamd's <=)
+    CHECK(p.assign(k(4)).value() == addr("10.0.0.3"));
+    clk.advance(1ns);     // past 30 s: 10.0.0.0's period has ended, 10.0.0.1's has not
+    CHECK(p.assign(k(6)).value() == addr("10.0.0.0"));
+    CHECK(p.assign(k(5)).value() == addr("10.0.0.4"));
     s = p.stats();
     CHECK(s.cooling == 1);
     REQUIRE(p.check().has_value());
@@ -319,6 +321,14 @@ TEST_CASE("every error of the pool leaves it unchanged", "[node_pool][errors]") 
     fails_without_change(p, errc::unknown_eni, [&] { return p.add_cidrs("eni-9", {cidr("10.0.5.0/28")}); });
     fails_without_change(p, errc::unknown_eni, [&] { return p.remove_eni("eni-9"); });
     fails_without_change(p, errc::eni_in_use, [&] { return p.remove_eni("eni-0"); });
+    fails_without_change(p, errc::unknown_eni, [&] { return p.remove_eni("eni-9", removal::force); });
+    fails_without_change(p, errc::eni_in_use, [&] { return p.remove_eni("eni-0", removal::refuse_if_used); });
+    fails_without_change(p, errc::unknown_eni,
+                         [&] { return p.remove_cidrs("eni-9", {cidr("10.0.0.0/28")}, removal::force); });
+    fails_without_change(p, errc::address_not_in_pool,
+                         [&] { return p.remove_cidrs("eni-0", {cidr("10.0.7.0/28")}, removal::force); });
+    fails_without_change(p, errc::address_in_use,
+                         [&] { return p.remove_cidrs("eni-0", {cidr("10.0.0.0/28")}, removal::refuse_if_used); });
     REQUIRE(p.add_eni(eni_in_test_subnet("eni-1", 1, {})).has_value());  // 3 of 3 ENIs now
     fails_without_change(p, errc::eni_limit_reached, [&] { return p.add_eni(eni_in_test_subnet("eni-3", 3, {})); });
     REQUIRE(p.assign(k(3)).has_value());
@@ -399,6 +409,42 @@ TEST_CASE("restore: add_eni, assign_specific and restore_cooling rebuild a pool"
     // Now 100 s: .1 cools until 110 s, .2 until 120 s. Lowest lane: .0 is free.
     CHECK(p.assign(k(1)).value() == addr("10.0.0.0"));
     CHECK(p.assign(k(2)).value() == addr("10.0.0.3"));
-    clk.advance(10s);  // 110 s: .1 is free again
-    CHECK(p.assign(k(3)).value() == addr("10.0.0.1"));
+    clk.advance(10s);  // 110 s: .1 still cools through its last instant
+    CHECK(p.assign(k(3)).value() == addr("10.0.0.4"));
+    clk.advance(1ns);  // past 110 s: .1 is free again
+    CHECK(p.assign(k(4)).value() == addr("10.0.0.1"));
+}
+
+TEST_CASE("forced removal: pods lose their addresses, cooling goes, in-flight actions are forgotten",
+          "[node_pool][removal]") {
+    manual_clock clk;
+    auto p = make_pool<pool_of<>>(clk);
+    auto queue = p.configuration().warm.queue;
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-0", 0, {cidr("10.0.0.0/28")})).has_value());
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-1", 1, {cidr("10.0.1.0/28"), cidr("10.0.1.16/32")})).has_value());
+    for (std::uint64_t i = 0; i < 18; ++i) REQUIRE(p.assign(k(i)).has_value());  // 16 on eni-0, 2 on eni-1
+    REQUIRE(p.release(k(17)).has_value());                                      // 10.0.1.1 cools
+    queue->push_back(assign_to_eni{0, "eni-1", address_mode::prefix, 1});
+    const auto grow = p.plan();
+    REQUIRE(grow.size() == 1);
+    // The /28 of eni-1, forced: pod 16 (10.0.1.0) loses it, the cooling 10.0.1.1 goes with it.
+    const auto evicted = p.remove_cidrs("eni-1", {cidr("10.0.1.0/28")}, removal::force);
+    REQUIRE(evicted.has_value());
+    CHECK(*evicted == std::vector<std::uint64_t>{16});
+    CHECK(p.find(k(16)) == nullptr);
+    CHECK(p.cooling().empty());
+    CHECK(p.stats().total == 17);  // eni-0's 16 + eni-1's /32
+    REQUIRE(p.check().has_value());
+    // eni-0 forced: its 16 pods are returned; the assign in flight on eni-1 stays.
+    auto gone = p.remove_eni("eni-0", removal::force);
+    REQUIRE(gone.has_value());
+    CHECK(gone->size() == 16);
+    CHECK(p.allocations().empty());
+    CHECK(p.in_flight().size() == 1);
+    // eni-1 without pods: refuse_if_used removes it, and forgets the assign in flight on it.
+    REQUIRE(p.remove_eni("eni-1", removal::refuse_if_used).has_value());
+    CHECK(p.in_flight().empty());
+    fails_without_change(p, errc::unexpected_outcome, [&] { return p.apply(outcome{grow[0], grant{}}); });
+    CHECK(p.stats().total == 0);
+    REQUIRE(p.check().has_value());
 }

@@ -67,7 +67,7 @@ TEST_CASE("m5.large secondary, WARM_ENI_TARGET=1: a fresh node fills its primary
 TEST_CASE("m5.large secondary, WARM_ENI_TARGET=1: one pod on a full ENI attaches a whole warm ENI",
           "[warm][vpc_cni][secondary]") {
     // eni-0 holds 9 IPs, 1 assigned: available 8 < 9: too low. eni-0 has no free slot, 1 ENI
-    // serves pods < 3: attach one with min(9, 9, ceil((29 - 9) / 1) = 20) = 9 IPs at device 1.
+    // serves pods < 3: attach one with min(9 slots, maxIPsPerENI 9) = 9 IPs at device 1.
     const auto v = m5_secondary().eni().secondaries(1, 'a').secondaries(8, 'f').build();
     const auto plan = plan_of({}, v);
     REQUIRE(plan.size() == 1);
@@ -80,8 +80,8 @@ TEST_CASE("m5.large secondary, WARM_ENI_TARGET=1: one pod on a full ENI attaches
 TEST_CASE("m5.large secondary, WARM_ENI_TARGET=1: a warm ENI's worth is enough, and IPs are never freed",
           "[warm][vpc_cni][secondary]") {
     // eni-0: 9 IPs, 5 assigned; eni-1: 9 free. available 4 + 9 = 13 >= 9: not too low.
-    // Too high? Secondary mode without IP targets never frees single IPs. Detach eni-1? The
-    // rest would have available 4 < 9: too low, so no. Nothing to do.
+    // Too high? Secondary mode without IP targets never frees single IPs. Free an ENI? The
+    // gate: available 13 < (WARM_ENI_TARGET + 1) * 9 = 18, so ipamd does not look. Nothing.
     const auto v = m5_secondary().now(600s).eni().secondaries(5, 'a').secondaries(4, 'f').eni().secondaries(9, 'f').build();
     CHECK(plan_of({}, v).empty());
 }
@@ -89,19 +89,19 @@ TEST_CASE("m5.large secondary, WARM_ENI_TARGET=1: a warm ENI's worth is enough, 
 TEST_CASE("m5.large secondary, WARM_ENI_TARGET=1: detach an idle ENI that is not needed, not before 1 minute",
           "[warm][vpc_cni][secondary][detach]") {
     // eni-0, eni-1, eni-2 each 9 free IPs, no pods: available 27. Not too low; no release
-    // (WARM_ENI_TARGET). eni-2 (the last candidate): no pod, no cooling; without it available
-    // 18 >= 9: detachable if it is at least 60 s old.
+    // (WARM_ENI_TARGET). Gate: 27 >= (1 + 1) * 9. eni-2 (the last candidate): no pod, no
+    // cooling, and without IP targets nothing else is checked: freed if at least 60 s old.
     const auto old_enough = m5_secondary().now(200s).eni().secondaries(9, 'f').eni(0s).secondaries(9, 'f')
                                 .eni(100s).secondaries(9, 'f').build();
     auto s = summarize(plan_of({}, old_enough));  // eni-2 attached at 100 s: 100 s old
     CHECK(s.detaches == 1);
     CHECK(s.detach_eni == "eni-2");
-    // At 150 s eni-2 is 50 s old: too young; eni-1 (150 s old) goes instead (rest: 18 >= 9).
+    // At 150 s eni-2 is 50 s old: too young; eni-1 (150 s old) goes instead.
     auto young = old_enough;
     young.now = 150s;
     s = summarize(plan_of({}, young));
     CHECK(s.detach_eni == "eni-1");
-    // The primary ENI is never detached: with eni-1 and eni-2 gone only eni-0 is left.
+    // The primary ENI is never detached (and 9 < 18 closes the gate anyway).
     auto only_primary = m5_secondary().now(200s).eni().secondaries(9, 'f').build();
     CHECK(plan_of({}, only_primary).empty());
 }
@@ -112,28 +112,48 @@ TEST_CASE("an ENI with a cooling address or a pod is not detached", "[warm][vpc_
         const auto v = m5_secondary(0).now(200s).eni().secondaries(9, 'f').eni().secondaries(9, 'f')
                            .eni().secondary(state).secondaries(8, 'f').build();
         const auto s = summarize(plan_of({}, v));
-        // eni-1 is detachable instead: without it available is 9 + 8 = 17 >= 9.
+        // Gate: available 27 (cooling counts) or 26 >= 18. eni-1 is freed instead.
         CHECK(s.detach_eni == "eni-1");
     }
 }
 
 // --- cooling counted or not ----------------------------------------------------------------
 
-TEST_CASE("cooling addresses: the VPC CNI's counting stalls growth, enipool's does not",
-          "[warm][vpc_cni][cooling]") {
+TEST_CASE("cooling addresses count as available, as in ipamd; exclude_cooling_from_available grows",
+          "[warm][vpc_cni][cooling][option]") {
     // eni-0: 9 IPs all assigned; eni-1: 9 IPs all cooling (just released by pods).
-    // VPC CNI: available = total - assigned = 18 - 9 = 9 >= 9: not too low, nothing happens
-    // and new pods wait for the cooldown. enipool: available = free = 0 < 9: too low; both
-    // ENIs full, 2 < 3 ENIs: attach a third with min(9, 9, 29 - 18 = 11) = 9 IPs.
+    // ipamd: available = total - assigned = 18 - 9 = 9 >= 9: not too low, nothing happens and
+    // new pods wait for the cooldown (gate: 9 < 18, no ENI freed). With the option:
+    // available = free = 0 < 9: too low; both ENIs full, 2 < 3 ENIs: attach a third with 9 IPs.
     const auto v = m5_secondary().eni().secondaries(9, 'a').eni().secondaries(9, 'c').build();
-    vpc_cni_warm_config buggy;
-    buggy.count_cooling_as_available = true;
-    CHECK(plan_of(buggy, v).empty());
-    const auto s = summarize(plan_of({}, v));
+    CHECK(plan_of({}, v).empty());
+    CHECK(vpc_cni_warm(vpc_cni_warm_config{}).available(vpc_cni_warm::counts_of(v)) == 9);
+    vpc_cni_warm_config improved;
+    improved.exclude_cooling_from_available = true;
+    const auto s = summarize(plan_of(improved, v));
     CHECK(s.attach);
     CHECK(s.units == 9);
-    CHECK(vpc_cni_warm(buggy).available(vpc_cni_warm::counts_of(v)) == 9);
-    CHECK(vpc_cni_warm(vpc_cni_warm_config{}).available(vpc_cni_warm::counts_of(v)) == 0);
+    CHECK(vpc_cni_warm(improved).available(vpc_cni_warm::counts_of(v)) == 0);
+}
+
+// --- 0 means unset ---------------------------------------------------------------------------
+
+TEST_CASE("WARM_IP_TARGET=0 and MINIMUM_IP_TARGET=0 mean unset, as in ipamd; zero_ip_target_means_none",
+          "[warm][vpc_cni][warm_ip][option]") {
+    // ipamd reads 0 as noWarmIPTarget: WARM_ENI_TARGET=1 stays in charge. eni-0 full of pods:
+    // available 0 < 9: attach a warm ENI of 9 IPs, exactly as with both targets unset.
+    const auto v = m5_secondary().eni().secondaries(9, 'a').build();
+    const auto zero = ip_targets(0, 0);
+    CHECK_FALSE(vpc_cni_warm(zero).ip_targets_set());
+    const auto s = summarize(plan_of(zero, v));
+    CHECK(s.attach);
+    CHECK(s.units == 9);
+    CHECK(summarize(plan_of({}, v)).units == 9);
+    // The option: 0 is "hold no warm IP": short = max(0 - 0, 0, 0 - 9) = 0, never too low.
+    auto none = zero;
+    none.zero_ip_target_means_none = true;
+    CHECK(vpc_cni_warm(none).ip_targets_set());
+    CHECK(plan_of(none, v).empty());
 }
 
 // --- WARM_IP_TARGET = 5, MINIMUM_IP_TARGET = 10 ------------------------------------------
@@ -169,9 +189,13 @@ TEST_CASE("m5.large secondary, WARM_IP_TARGET=5 MINIMUM_IP_TARGET=10: shrink at 
     CHECK(s.released == 8);
     CHECK(s.release_enis == std::vector<std::string>{"eni-0", "eni-1"});
     for (const auto& cidr : s.released_cidrs) CHECK(cidr.length() == 32);
-    // The last shrink was 10 s ago: nothing; 30 s ago: the same 8.
+    // The last shrink was 10 s ago: nothing; exactly 30 s ago: still nothing (ipamd skips while
+    // the time since the last decrease is <= 30 s); 31 s ago: the same 8.
     CHECK(plan_of(c, b.last_shrink(90s).build()).empty());
-    CHECK(summarize(plan_of(c, b.last_shrink(70s).build())).released == 8);
+    CHECK(plan_of(c, b.last_shrink(70s).build()).empty());
+    CHECK(summarize(plan_of(c, b.last_shrink(69s).build())).released == 8);
+    // eni-1 is old and idle but MINIMUM_IP_TARGET needs it: the others hold 9 < 10 addresses.
+    CHECK(summarize(plan_of(c, b.last_shrink(69s).build())).detaches == 0);
     // A release already in flight: nothing.
     CHECK(plan_of(c, b.last_shrink(0s).shrink_in_flight(true).build()).empty());
 }
@@ -240,11 +264,11 @@ TEST_CASE("m5.large prefix, WARM_PREFIX_TARGET=2: an ENI holding the only free p
     c.warm_prefix_target = 2;
     // eni-0: 4 prefixes with 1 pod each (available 60); eni-1 (attached at 0 s, now 600 s):
     // one wholly free prefix. available 76 >= 16 * 2: not too low; free prefixes 1, not > 2:
-    // no release. Detach eni-1? The rest has available 60 >= 32 (not too low) but 0 wholly
-    // free prefixes < WARM_PREFIX_TARGET 2: it stays.
+    // no release. Gate: 76 < 3 * 144, but a freeable ENI exists (eni-1). getDeletableENI:
+    // the others hold 0 CIDRs without a pod < WARM_PREFIX_TARGET 2: eni-1 is needed, it stays.
     auto b = m5_prefix().now(600s).eni().prefix(1).prefix(1).prefix(1).prefix(1).eni(0s).prefix(0);
     CHECK(plan_of(c, b.build()).empty());
-    // With two wholly free prefixes on eni-0 besides, the rest keeps 2: eni-1 goes. (free
+    // With two wholly free prefixes on eni-0 besides, the others keep 2: eni-1 goes. (free
     // prefixes 3 > 2 would release one first: releases wait for the 30 s interval here.)
     b = m5_prefix().now(600s).last_shrink(590s).eni().prefix(1).prefix(0).prefix(0).eni(0s).prefix(0);
     const auto s = summarize(plan_of(c, b.build()));
@@ -274,22 +298,131 @@ TEST_CASE("growth stops at max_enis ENIs serving pods", "[warm][vpc_cni][limits]
     CHECK(plan_of({}, b.build()).empty());
 }
 
-TEST_CASE("max pods is a ceiling on what a plan asks for", "[warm][vpc_cni][limits]") {
-    // Secondary, max pods 12: eni-0 9 assigned, available 0: too low; attach with
-    // min(9, 9, 12 - 9 = 3) = 3 IPs.
-    auto s = summarize(plan_of({}, m5_secondary(12).eni().secondaries(9, 'a').build()));
+TEST_CASE("growth is not clipped to max pods, as in ipamd; clip_growth_to_max_pods clips it",
+          "[warm][vpc_cni][limits][option]") {
+    // Secondary, max pods 12: eni-0 9 assigned, available 0: too low; ipamd attaches with
+    // maxIPsPerENI = 9 IPs (total 18 > 12); clipped: ceil((12 - 9) / 1) = 3.
+    const auto secondary = m5_secondary(12).eni().secondaries(9, 'a').build();
+    auto s = summarize(plan_of({}, secondary));
     CHECK(s.attach);
-    CHECK(s.units == 3);
-    // Prefix, max pods 110, WARM_PREFIX_TARGET=1: 6 full prefixes (96): available 0 < 16:
-    // ask 1, cap ceil((110 - 96) / 16) = 1: 1 prefix (total 112: the last unit may pass).
+    CHECK(s.units == 9);
+    vpc_cni_warm_config clipped;
+    clipped.clip_growth_to_max_pods = true;
+    CHECK(summarize(plan_of(clipped, secondary)).units == 3);
+    CHECK(vpc_cni_warm(clipped).clips_growth_to_max_pods());
+    CHECK_FALSE(vpc_cni_warm(vpc_cni_warm_config{}).clips_growth_to_max_pods());
+    // Prefix, max pods 110, WARM_PREFIX_TARGET=3: 6 full prefixes (96): available 0 < 48:
+    // ask max(1, 3 - 0) = 3 prefixes (total 144); clipped: ceil((110 - 96) / 16) = 1.
     vpc_cni_warm_config c;
-    c.warm_prefix_target = 1;
+    c.warm_prefix_target = 3;
     auto b = m5_prefix().eni();
     for (int i = 0; i < 6; ++i) b.prefix(16);
-    s = summarize(plan_of(c, b.build()));
-    CHECK(s.units == 1);
-    // 7 full prefixes: total 112 >= 110: never too low.
+    CHECK(summarize(plan_of(c, b.build())).units == 3);
+    clipped.warm_prefix_target = 3;
+    CHECK(summarize(plan_of(clipped, b.build())).units == 1);
+    // 7 full prefixes: total 112 >= 110: never too low, either way.
     CHECK(plan_of(c, b.prefix(16).build()).empty());
+}
+
+// --- freeing ENIs: ipamd's gate and getDeletableENI ------------------------------------------
+
+TEST_CASE("the WARM_ENI_TARGET + 1 gate keeps a spare ENI; strict_detach frees it",
+          "[warm][vpc_cni][detach][option]") {
+    // eni-0: 9 free IPs; eni-1 (attached at 0 s, now 600 s): 3 free IPs; no pods. available
+    // 12 >= 9: not too low. ipamd's gate: 12 < (1 + 1) * 9 = 18: no ENI is looked for.
+    const auto v = m5_secondary().now(600s).eni().secondaries(9, 'f').eni(0s).secondaries(3, 'f').build();
+    CHECK_FALSE(vpc_cni_warm(vpc_cni_warm_config{}).should_remove_extra_enis(v));
+    CHECK(plan_of({}, v).empty());
+    // strict_detach has no gate: without eni-1 the rest holds 9 >= 9, so eni-1 goes.
+    vpc_cni_warm_config strict;
+    strict.strict_detach = true;
+    CHECK(summarize(plan_of(strict, v)).detach_eni == "eni-1");
+}
+
+TEST_CASE("without IP targets ipamd checks nothing once the gate is open", "[warm][vpc_cni][detach][option]") {
+    // eni-0: 9 assigned; eni-1, eni-2 (old): 9 free each. available 18 >= 18: the gate opens,
+    // and getDeletableENI without IP targets frees eni-2 (left: 9 available, still >= 9).
+    const auto v = m5_secondary().now(600s).eni().secondaries(9, 'a').eni(0s).secondaries(9, 'f')
+                       .eni(0s).secondaries(9, 'f').build();
+    CHECK(summarize(plan_of({}, v)).detach_eni == "eni-2");
+    // WARM_ENI_TARGET=2: available 18 < 27, the gate stays shut.
+    vpc_cni_warm_config two;
+    two.warm_eni_target = 2;
+    CHECK(plan_of(two, v).empty());
+    // strict_detach, WARM_ENI_TARGET=2: without eni-2 the rest has 9 < 18: kept.
+    two.strict_detach = true;
+    CHECK(plan_of(two, v).empty());
+    // strict_detach, WARM_ENI_TARGET=0: eni-0 full of pods, eni-1 (old) 3 free. Without eni-1
+    // the rest has available 0 with target 0, too low by "target == 0 && available == 0": kept.
+    vpc_cni_warm_config zero;
+    zero.warm_eni_target = 0;
+    zero.strict_detach = true;
+    const auto w = m5_secondary().now(600s).eni().secondaries(9, 'a').eni(0s).secondaries(3, 'f').build();
+    CHECK(plan_of(zero, w).empty());
+}
+
+TEST_CASE("prefix mode rounds WARM_IP_TARGET up to whole /28s when deciding to free an ENI",
+          "[warm][vpc_cni][detach][prefix]") {
+    // WARM_IP_TARGET=5, prefix mode. eni-0: one /28 with 8 pods (8 warm); eni-1 (old): one
+    // wholly free /28. Releases wait for the 30 s interval. getDeletableENI: the others' warm
+    // 8 < ceil(5 / 16) * 16 = 16: eni-1 is required.
+    vpc_cni_warm_config c;
+    c.warm_ip_target = 5;
+    const auto v = m5_prefix().now(600s).last_shrink(590s).eni().prefix(8).eni(0s).prefix(0).build();
+    const vpc_cni_warm w(c);
+    CHECK_FALSE(w.deletable(v, v.enis[1]));
+    CHECK(plan_of(c, v).empty());
+    // In secondary mode the target is not rounded: 8 warm >= 5, the same ENI may go.
+    const auto unrounded = m5_secondary().now(600s).eni().secondaries(1, 'a').secondaries(8, 'f')
+                               .eni(0s).secondaries(9, 'f').build();
+    CHECK(w.deletable(unrounded, unrounded.enis[1]));
+}
+
+TEST_CASE("an ENI excluded from pod IPs may be freed, an EFA ENI never", "[warm][vpc_cni][detach]") {
+    // eni-0: 9 free; eni-1 excluded (old, no pod); eni-2 efa (old, 9 free). WARM_IP_TARGET=3
+    // opens the gate; getDeletableENI frees eni-1 (excluded ENIs are not skipped), never eni-2.
+    vpc_cni_warm_config c;
+    c.warm_ip_target = 3;
+    const auto v = m5_secondary().now(600s).eni().secondaries(9, 'f').excluded(0s).secondaries(2, 'f')
+                       .efa(0s).secondaries(9, 'f').build();
+    const vpc_cni_warm w(c);
+    CHECK(w.deletable(v, v.enis[1]));
+    CHECK_FALSE(w.deletable(v, v.enis[2]));
+    CHECK(w.deletable_eni(v) == std::optional<std::string>("eni-1"));
+    CHECK(summarize(plan_of(c, v)).detach_eni == "eni-1");
+    // strict_detach never frees an excluded ENI.
+    c.strict_detach = true;
+    CHECK_FALSE(vpc_cni_warm(c).deletable(v, v.enis[1]));
+}
+
+TEST_CASE("a /28 whose used addresses only cool is freed, as in ipamd; release_wholly_free_only keeps it",
+          "[warm][vpc_cni][shrink][option]") {
+    // Prefix mode, WARM_PREFIX_TARGET unset (0): eni-0 holds a full /28 and a /28 with 5
+    // cooling addresses and no pod. GetFreePrefixes counts prefixes without a pod: 1 > 0, so
+    // one CIDR is over; FindFreeableCidrs ignores the cooldown: the cooling /28 goes.
+    const auto v = m5_prefix().now(100s).eni().prefix(16).prefix(0, 5).build();
+    auto s = summarize(plan_of({}, v));
+    CHECK(s.released == 1);
+    REQUIRE(s.released_cidrs.size() == 1);
+    CHECK(s.released_cidrs[0] == v.enis[0].freeable[0]);
+    vpc_cni_warm_config whole;
+    whole.release_wholly_free_only = true;
+    CHECK(plan_of(whole, v).empty());
+    CHECK(vpc_cni_warm(whole).excess(vpc_cni_warm::counts_of(v)) == 1);
+}
+
+TEST_CASE("improved() turns every improvement on, with ipamd's default targets", "[warm][vpc_cni][option]") {
+    const auto r = vpc_cni_warm_config::improved();
+    CHECK(r.warm_eni_target == 1u);
+    CHECK_FALSE(r.warm_ip_target);
+    CHECK(r.zero_ip_target_means_none);
+    CHECK(r.exclude_cooling_from_available);
+    CHECK(r.clip_growth_to_max_pods);
+    CHECK(r.strict_detach);
+    CHECK(r.release_current_mode_only);
+    CHECK(r.release_wholly_free_only);
+    CHECK(r.back_off_on_refusal);
+    CHECK(r.release_delay == 60s);
 }
 
 TEST_CASE("nothing grows while growth is in flight or the growth policy backs off", "[warm][vpc_cni][limits]") {
@@ -312,7 +445,7 @@ TEST_CASE("the growth unit follows view.mode (prefix_first falling back)", "[war
 // --- differential: plan() against the plain formulas on random views ------------------------
 
 TEST_CASE("vpc_cni_warm::plan agrees with the reference formulas on random pools", "[warm][vpc_cni][property]") {
-    rc::prop("growth, releases and detach match warm_reference", [] {
+    rc::prop("growth, releases and detach match warm_reference, with and without the options", [] {
         const enipool::pool_view v = *enipool_test::random_view();
         vpc_cni_warm_config c;
         warm_ref::vpc_knobs k;
@@ -321,20 +454,115 @@ TEST_CASE("vpc_cni_warm::plan agrees with the reference formulas on random pools
         if (*rc::gen::inRange(0, 3) == 0) k.warm_ip = *(c.warm_ip_target = *rc::gen::inRange(0u, 40u));
         if (*rc::gen::inRange(0, 3) == 0) k.min_ip = *(c.minimum_ip_target = *rc::gen::inRange(0u, 60u));
         if (*rc::gen::inRange(0, 2) == 0) k.warm_prefix = *(c.warm_prefix_target = *rc::gen::inRange(0u, 4u));
-        k.cooling_is_available = c.count_cooling_as_available = *rc::gen::arbitrary<bool>();
+        k.zero_means_none = c.zero_ip_target_means_none = *rc::gen::arbitrary<bool>();
+        k.exclude_cooling = c.exclude_cooling_from_available = *rc::gen::arbitrary<bool>();
+        k.clip_to_max_pods = c.clip_growth_to_max_pods = *rc::gen::arbitrary<bool>();
+        k.strict_detach = c.strict_detach = *rc::gen::arbitrary<bool>();
+        k.current_mode_only = c.release_current_mode_only = *rc::gen::arbitrary<bool>();
+        k.wholly_free_only = c.release_wholly_free_only = *rc::gen::arbitrary<bool>();
         const long delay = *rc::gen::element(0L, 60L);
         c.release_delay = std::chrono::seconds{delay};
         k.release_delay_s = delay;
 
         const auto plan = vpc_cni_warm(c).plan(v);
-        const std::string broken = enipool_test::plan_breaks_rules(v, plan, c.release_delay);
+        const std::string broken = enipool_test::plan_breaks_rules(v, plan, c.release_delay, enipool_test::rules_of(c));
         RC_ASSERT(broken == "");
         const auto s = summarize(plan);
 
         RC_ASSERT(enipool_test::differs_from_reference(v, s, warm_ref::vpc_expect_growth(v, k),
-                                                       warm_ref::vpc_expect_released(v, k)) == "");
+                                                       warm_ref::vpc_expect_released(v, k),
+                                                       !c.release_current_mode_only) == "");
         RC_ASSERT(s.detach_eni == warm_ref::vpc_expect_detach(v, k));
-        // Growth, release and detach never share a plan.
-        RC_ASSERT((s.growth_actions > 0) + (s.released > 0) + (s.detaches > 0) <= 1);
+        // Growth and release never share a plan (ipamd: increase, else decrease).
+        RC_ASSERT(!(s.growth_actions > 0 && s.released > 0));
     });
+}
+
+// --- refusals: ipamd's pass (retry with one, next ENI, new ENI) -------------------------------
+
+namespace {
+
+enipool::growth_failure refusal(std::string eni, unsigned count, enipool::errc code, enipool::timestamp at) {
+    return {std::move(eni), address_mode::secondary, count, code, at};
+}
+
+} // namespace
+
+TEST_CASE("a refused request is retried with one address on the same ENI, then the next ENI, then a new ENI",
+          "[warm][vpc_cni][refusal]") {
+    using enipool::errc;
+    // eni-0: 2 free slots, eni-1: 4 free slots, everything assigned: available 0 < 9, too low.
+    auto b = m5_secondary(0).now(10s).eni().secondaries(7, 'a').eni().secondaries(5, 'a');
+    auto v = b.build();
+    auto s = summarize(plan_of({}, v));  // the pass starts on eni-0 with min(2, 9) = 2
+    CHECK(s.grow_eni == "eni-0");
+    CHECK(s.units == 2);
+    // EC2 refused it (InsufficientFreeAddressesInSubnet): "try to just get one more IP".
+    v.growth_failures = {refusal("eni-0", 2, errc::insufficient_free_addresses, 10s)};
+    s = summarize(plan_of({}, v));
+    CHECK(s.grow_eni == "eni-0");
+    CHECK(s.units == 1);
+    // The retry refused too: subnet discovery goes on to eni-1 with min(4, 9) = 4.
+    v.growth_failures.push_back(refusal("eni-0", 1, errc::insufficient_free_addresses, 10s));
+    s = summarize(plan_of({}, v));
+    CHECK(s.grow_eni == "eni-1");
+    CHECK(s.units == 4);
+    // eni-1 and its retry refused: a new ENI in the same pass, with maxIPsPerENI 9.
+    v.growth_failures.push_back(refusal("eni-1", 4, errc::insufficient_cidr_blocks, 10s));
+    v.growth_failures.push_back(refusal("eni-1", 1, errc::insufficient_cidr_blocks, 10s));
+    s = summarize(plan_of({}, v));
+    CHECK(s.attach);
+    CHECK(s.units == 9);
+    // The new ENI refused: the pass is over (the growth policy stalls growth).
+    v.growth_failures.push_back(refusal("", 9, errc::insufficient_free_addresses, 10s));
+    CHECK(plan_of({}, v).empty());
+    // 5 s later a new pass starts from the first ENI with the full count.
+    v.now = 15s;
+    CHECK(summarize(plan_of({}, v)).grow_eni == "eni-0");
+}
+
+TEST_CASE("without subnet discovery, or after any other refusal, the pass ends", "[warm][vpc_cni][refusal]") {
+    using enipool::errc;
+    auto v = m5_secondary(0).now(10s).eni().secondaries(7, 'a').eni().secondaries(5, 'a').build();
+    v.growth_failures = {refusal("eni-0", 2, errc::insufficient_free_addresses, 9s),
+                         refusal("eni-0", 1, errc::insufficient_free_addresses, 10s)};
+    vpc_cni_warm_config off;
+    off.subnet_discovery = false;
+    CHECK(plan_of(off, v).empty());
+    // Throttled retry: no next ENI, no back-off; the next pass 5 s after the refusal.
+    v.growth_failures.back().code = errc::request_limit_exceeded;
+    CHECK(plan_of({}, v).empty());
+    v.now = 14s;
+    CHECK(plan_of({}, v).empty());
+    v.now = 15s;
+    CHECK(summarize(plan_of({}, v)).units == 2);
+    // PrivateIpAddressLimitExceeded: ipamd reads the ENI back from EC2; the pass is over.
+    v.now = 10s;
+    v.growth_failures = {refusal("eni-0", 2, errc::private_ip_address_limit_exceeded, 10s)};
+    CHECK(plan_of({}, v).empty());
+}
+
+TEST_CASE("absorbs_refusal: which refusals stop growth through the growth policy", "[warm][vpc_cni][refusal][option]") {
+    using enipool::errc;
+    const vpc_cni_warm w{vpc_cni_warm_config{}};
+    const auto first = refusal("eni-0", 2, errc::insufficient_free_addresses, 10s);
+    const auto retry = refusal("eni-0", 1, errc::insufficient_free_addresses, 10s);
+    const auto eni = refusal("", 9, errc::insufficient_cidr_blocks, 10s);
+    CHECK(w.absorbs_refusal({}, first));                   // retried with one
+    CHECK(w.absorbs_refusal({first}, retry));              // subnet discovery: next ENI
+    CHECK_FALSE(w.absorbs_refusal({}, eni));               // a new ENI without room: 120 s stall
+    CHECK(w.absorbs_refusal({}, refusal("", 9, errc::request_limit_exceeded, 10s)));  // next pass, no back-off
+    vpc_cni_warm_config off;
+    off.subnet_discovery = false;
+    CHECK(vpc_cni_warm(off).absorbs_refusal({}, first));
+    CHECK_FALSE(vpc_cni_warm(off).absorbs_refusal({first}, retry));  // the retry's subnet error stalls
+    // A refusal of a pass long gone is a first one again.
+    CHECK(w.absorbs_refusal({refusal("eni-0", 2, errc::insufficient_free_addresses, 1s)}, retry));
+    // back_off_on_refusal: the growth policy hears of every refusal, and there is no chain.
+    vpc_cni_warm_config back_off;
+    back_off.back_off_on_refusal = true;
+    CHECK_FALSE(vpc_cni_warm(back_off).absorbs_refusal({}, first));
+    auto v = m5_secondary(0).now(10s).eni().secondaries(7, 'a').build();
+    v.growth_failures = {first};
+    CHECK(summarize(plan_of(back_off, v)).units == 2);
 }

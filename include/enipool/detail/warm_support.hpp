@@ -67,13 +67,17 @@ namespace enipool::detail {
 /// The growth step: `want` units of view.mode on the first ENI that serves pods and has a
 /// free slot (at most its free slots), else on a new ENI if fewer than view.max_enis serve
 /// pods (at most view.slots_per_eni). Nothing when `want` is 0, growth is in flight, the
-/// growth policy backs off, or max_pods is reached. O(ENIs).
-inline void plan_growth(const pool_view& v, std::uint64_t want, std::vector<action>& out) {
+/// growth policy backs off, or (with `clip_to_max_pods`) max_pods is reached; without it,
+/// the count is not clipped to max pods (the VPC CNI's way: it stops growing only once the
+/// total reaches max pods). O(ENIs).
+/// ENIs for which `skip(eni)` holds are passed over. O(ENIs).
+template <class Skip>
+void plan_growth(const pool_view& v, std::uint64_t want, std::vector<action>& out, bool clip_to_max_pods, Skip skip) {
     if (want == 0 || v.growth_in_flight || !v.may_grow) return;
-    want = std::min(want, units_below_max_pods(v, v.mode));
+    if (clip_to_max_pods) want = std::min(want, units_below_max_pods(v, v.mode));
     if (want == 0) return;
     for (const eni_view& e : v.enis) {
-        if (!e.serves_pods || e.slots_used >= e.slots_total) continue;
+        if (!e.serves_pods || e.slots_used >= e.slots_total || skip(e)) continue;
         const auto count = static_cast<unsigned>(std::min<std::uint64_t>(want, e.slots_total - e.slots_used));
         out.emplace_back(assign_to_eni{0, e.id, v.mode, count});
         return;
@@ -84,6 +88,11 @@ inline void plan_growth(const pool_view& v, std::uint64_t want, std::vector<acti
     for (const eni_view& e : v.enis)
         if (e.primary) card = e.network_card;
     out.emplace_back(attach_eni{0, v.mode, count, next_device_index(v), card});
+}
+
+inline void plan_growth(const pool_view& v, std::uint64_t want, std::vector<action>& out,
+                        bool clip_to_max_pods = true) {
+    plan_growth(v, want, out, clip_to_max_pods, [](const eni_view&) { return false; });
 }
 
 /// True when a wholly free CIDR has been free for at least `delay`. O(1).
