@@ -4,7 +4,8 @@
 // strategy gives capacity back. Checksum: the CIDRs released, derived by hand:
 //   free prefixes F = 2 * enis, free addresses 16 F;
 //   vpc_cni_warm (WARM_PREFIX_TARGET 1): F - 1;
-//   cilium_watermarks (pre 8): floor((16 F - 8) / 16) = F - 1;
+//   cilium_watermarks (pre 8, improved(): release on, whole /28s across ENIs):
+//     floor((16 F - 8) / 16) = F - 1;
 //   auto_mode_warm (warm 16): (16 F - 16) / 16 = F - 1 whole /28s.
 // So every row releases 2 * enis - 1 CIDRs per plan.
 #include "bench_support.hpp"
@@ -70,7 +71,7 @@ enipool::vpc_cni_warm_config vpc_config() {
 }
 
 void plan_vpc_cni(benchmark::State& state) { plan_bench<enipool::vpc_cni_warm>(state, vpc_config()); }
-void plan_cilium(benchmark::State& state) { plan_bench<enipool::cilium_watermarks>(state, {}); }
+void plan_cilium(benchmark::State& state) { plan_bench<enipool::cilium_watermarks>(state, enipool::cilium_watermarks_config::improved()); }
 void plan_auto_mode(benchmark::State& state) { plan_bench<enipool::auto_mode_warm>(state, {}); }
 
 } // namespace

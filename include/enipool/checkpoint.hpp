@@ -521,7 +521,7 @@ template <class Pool>
         // wrong file); an ended one leaves the FIFO at the pool's next drain.
         auto r = pool.restore_cooling(e.address, e.released_at);
         if (!r && adoption != nullptr && outside_pool(r.error())) {
-            if (e.released_at + cooldown > pool_now)
+            if (e.released_at + cooldown >= pool_now)
                 adoption->unmatched_cooling.push_back({e.address, e.wall_released, r.error()});
             continue;
         }
@@ -589,7 +589,7 @@ template <class Pool>
 
     std::vector<typename Pool::cooling_entry> cooling;
     for (const auto& c : pool.cooling())
-        if (c.released_at + cooldown > pool_now) cooling.push_back(c);
+        if (c.released_at + cooldown >= pool_now) cooling.push_back(c);
     std::sort(cooling.begin(), cooling.end(), [](const auto& a, const auto& b) { return a.address < b.address; });
     json cool = json::array();
     for (const auto& c : cooling)

@@ -236,8 +236,9 @@ void run(const std::vector<op>& ops, bool reclaim, bool zero_cooldown, bool trun
                     RC_ASSERT(!shrink_busy);
                     RC_ASSERT(!rel->cidrs.empty());
                     for (const auto& c : rel->cidrs) {
-                        RC_ASSERT(model.wholly_free(c.base().to_uint()));  // only wholly free CIDRs leave
+                        RC_ASSERT(model.freeable(c.base().to_uint()));  // only CIDRs no pod holds leave
                         ++releases_planned;
+                        model.drop_cooling(c.base().to_uint());
                         model.set_leaving(c.base().to_uint(), true);
                     }
                 } else if (const auto* det = std::get_if<detach_eni>(&a)) {

@@ -59,7 +59,7 @@ struct reference_pool {
     }
 
     void drain(enipool::timestamp now) {
-        while (!cooling.empty() && cooling.front().second + cooldown <= now) {
+        while (!cooling.empty() && cooling.front().second + cooldown < now) {  // cooling through its last instant
             free.insert(cooling.front().first);
             cooling.pop_front();
         }
@@ -76,6 +76,30 @@ struct reference_pool {
         for (std::uint64_t i = 0; i < size_of(info.length); ++i)
             if (!free.count(base + static_cast<std::uint32_t>(i))) return false;
         return true;
+    }
+    // No pod holds an address of it and it is not leaving (ipamd's FindFreeableCidrs): a
+    // release may take it.
+    bool freeable(std::uint32_t base) const {
+        const auto& info = cidrs.at(base);
+        if (info.leaving) return false;
+        if (!info.serves) return true;
+        for (std::uint64_t i = 0; i < size_of(info.length); ++i) {
+            const auto a = base + static_cast<std::uint32_t>(i);
+            if (!free.count(a) && !is_cooling(a)) return false;
+        }
+        return true;
+    }
+    // A released CIDR's cooling addresses go with it: they leave the cooldown, free.
+    void drop_cooling(std::uint32_t base) {
+        const auto size = size_of(cidrs.at(base).length);
+        for (auto it = cooling.begin(); it != cooling.end();) {
+            if (it->first >= base && it->first < base + size) {
+                free.insert(it->first);
+                it = cooling.erase(it);
+            } else {
+                ++it;
+            }
+        }
     }
     void set_leaving(std::uint32_t base, bool on) {
         auto& info = cidrs.at(base);

@@ -62,7 +62,7 @@ struct model {
 
     void expire(timestamp now) {
         for (auto it = cooling.begin(); it != cooling.end();)
-            it = it->second + cooldown <= now ? cooling.erase(it) : std::next(it);
+            it = it->second + cooldown < now ? cooling.erase(it) : std::next(it);  // cooling through its last instant
     }
     bool busy(ipv4_address a) const {
         if (cooling.count(a) != 0) return true;
@@ -139,7 +139,7 @@ void matches_model(Pool& restored, model<Key>& m, timestamp saved_now, std::chro
     }
     std::map<ipv4_address, std::chrono::nanoseconds> cooling;
     for (const auto& [a, at] : m.cooling)
-        if (at + m.cooldown - saved_now - elapsed > 0ns) cooling[a] = at + m.cooldown - saved_now - elapsed;
+        if (at + m.cooldown - saved_now - elapsed >= 0ns) cooling[a] = at + m.cooldown - saved_now - elapsed;
     RC_ASSERT(s.cooling.size() == cooling.size());
     for (const auto& row : s.cooling) RC_ASSERT(cooling.at(row.address) == row.remaining);
     RC_ASSERT(s.stats.total == 33u);

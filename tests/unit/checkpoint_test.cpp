@@ -74,7 +74,7 @@ TEST_CASE("save: times are wall-clock, entries sorted by address, expired cooldo
     REQUIRE(doc["enis"].size() == 2);
     CHECK(doc["enis"][0]["cidrs"] == json({"100.64.1.0/28", "100.64.0.11/32"}));  // slot order
     CHECK(doc["enis"][1]["primaryIp"] == "100.64.0.20");
-    clk.advance(20s);  // now 1035: c3's cooldown has ended, it is not written
+    clk.advance(20s + 1ns);  // just past 1035: c3's cooldown has ended, it is not written
     CHECK(enipool::to_json(p, wall(20s))["cooling"].empty());
 }
 
@@ -109,7 +109,9 @@ TEST_CASE("restore of the hand-written file: ages, remaining cooldown, expired e
     // The cooling address comes back after its remaining 20 s, not before.
     clk.advance(19s);
     CHECK(p.assign_specific(cni("x"), addr("100.64.1.1")).error().code() == errc::address_in_use);
-    clk.advance(1s);
+    clk.advance(1s);  // exactly 20 s: still cooling, as in ipamd (<=)
+    CHECK(p.assign_specific(cni("x"), addr("100.64.1.1")).error().code() == errc::address_in_use);
+    clk.advance(1ns);
     CHECK(p.assign_specific(cni("x"), addr("100.64.1.1")).has_value());
     REQUIRE(p.check().has_value());
 }

@@ -75,6 +75,8 @@ TEST_CASE("prefix_only does not fall back: no growth during the back-off", "[nod
     CHECK(p.plan().empty());  // stalled, and never secondary
     CHECK(p.assign(100u).error().code() == errc::no_available_addresses);
     clk.advance(120s);
+    CHECK(p.plan().empty());  // the stall holds through its 120th second
+    clk.advance(1ns);
     a = p.plan();
     REQUIRE(a.size() == 1);
     CHECK(std::get<assign_to_eni>(a[0]).mode == address_mode::prefix);

@@ -104,6 +104,23 @@ TEST_CASE("simulate: --warm and its flags reach the node pools", "[plan][simulat
     std::remove(csv.c_str());
 }
 
+TEST_CASE("simulate: --warm-ip-target 0 grows under WARM_ENI_TARGET, as the VPC CNI does", "[plan][simulate][warm]") {
+    // One m5.large, 20 pods, secondary IPs. ipamd reads WARM_IP_TARGET=0 as unset, so
+    // WARM_ENI_TARGET=1 grows the pool and all 20 pods run (peak_pods_running, column 2).
+    // --behaviour both adds the row with enipool's improvements, where 0 means "hold no warm
+    // IP": the pool never grows and no pod gets an address.
+    const auto r = plan({"simulate", "--subnet", "198.18.0.0/24", "--pre-fragment", "0", "--policy", "secondary-only",
+                         "--max-nodes", "1", "--pods", "20", "--churn", "0", "--burst-pods", "0", "--duration", "5m",
+                         "--warm-ip-target", "0", "--behaviour", "both", "--format", "csv"});
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("\nsecondary-only,20,0,") != std::string::npos);
+    CHECK(r.out.find("\nsecondary-only+improved,0,") != std::string::npos);
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--warm", "auto-mode", "--behaviour", "both"},
+                      "--behaviour applies to --warm vpc-cni and --warm cilium only");
+    check_usage_error({"simulate", "--subnet", "198.18.0.0/24", "--behaviour", "exact"}, "--behaviour");
+}
+
 TEST_CASE("subnet: usage errors exit 2 with nothing on stdout", "[plan][subnet]") {
     check_usage_error({"subnet"}, "--subnet");
     check_usage_error({"subnet", "--subnet", "300.18.0.0/24"}, "300.18.0.0/24");

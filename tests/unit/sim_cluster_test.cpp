@@ -160,7 +160,8 @@ TEST_CASE("Auto Mode's warm pool and Cilium's watermarks hold what their rules i
     auto auto_cfg = one_node(*enipool::subnet::create(slash24), growth_policy_kind::prefix_first, 20);
     auto_cfg.groups[0].warm = enipool::auto_mode_warm_config{};
     auto cilium_cfg = auto_cfg;
-    cilium_cfg.groups[0].warm = enipool::cilium_watermarks_config{};  // pre-allocate 8
+    // pre-allocate 8, with enipool's improvements (release on, whole /28s) as this test assumes
+    cilium_cfg.groups[0].warm = enipool::cilium_watermarks_config::improved();
     auto small_cfg = auto_cfg;
     enipool::auto_mode_warm_config five;
     five.warm_addresses = 5;
