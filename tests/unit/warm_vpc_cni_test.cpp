@@ -411,6 +411,42 @@ TEST_CASE("a /28 whose used addresses only cool is freed, as in ipamd; release_w
     CHECK(vpc_cni_warm(whole).excess(vpc_cni_warm::counts_of(v)) == 1);
 }
 
+TEST_CASE("CIDRs of either kind are freed, as in ipamd; release_current_mode_only keeps the other kind",
+          "[warm][vpc_cni][shrink][option]") {
+    // Prefix mode, WARM_PREFIX_TARGET unset: eni-0 holds a full /28, a free /32 (left from
+    // secondary mode) and two wholly free /28s. free prefixes 2 > 0: two CIDRs over.
+    // FindFreeableCidrs lists the /32 and both /28s in slot order, so ipamd frees the /32 and
+    // one /28; the option frees the two /28s and keeps the /32.
+    const auto v = m5_prefix().now(100s).eni().prefix(16).secondary('f').prefix(0).prefix(0).build();
+    auto s = summarize(plan_of({}, v));
+    REQUIRE(s.released == 2);
+    CHECK(s.released_cidrs[0].length() == 32);  // the /32 comes first on eni-0
+    CHECK(s.released_cidrs[1].length() == 28);
+    vpc_cni_warm_config mode_only;
+    mode_only.release_current_mode_only = true;
+    s = summarize(plan_of(mode_only, v));
+    REQUIRE(s.released == 2);
+    for (const auto& c : s.released_cidrs) CHECK(c.length() == 28);
+}
+
+TEST_CASE("check_config refuses negative durations, naming the setting", "[warm][vpc_cni][errors]") {
+    vpc_cni_warm_config c;
+    CHECK(vpc_cni_warm::check_config(c).has_value());
+    c.release_delay = -1s;
+    auto r = vpc_cni_warm::check_config(c);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code() == enipool::errc::malformed_config);
+    CHECK(r.error().message().find("release_delay") != std::string::npos);
+    c = {};
+    c.pass_interval = 0s;
+    r = vpc_cni_warm::check_config(c);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message().find("pass_interval") != std::string::npos);
+    c = {};
+    c.shrink_interval = -5s;
+    CHECK(vpc_cni_warm::check_config(c).error().message().find("shrink_interval") != std::string::npos);
+}
+
 TEST_CASE("improved() turns every improvement on, with ipamd's default targets", "[warm][vpc_cni][option]") {
     const auto r = vpc_cni_warm_config::improved();
     CHECK(r.warm_eni_target == 1u);

@@ -15,11 +15,14 @@
 #include <enipool/pool_view.hpp>
 #include <enipool/warm_strategy.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace enipool {
@@ -132,6 +135,19 @@ public:
 
     /// O(1), no errors.
     explicit vpc_cni_warm(const config& c = {}) noexcept : config_(c) {}
+
+    /// Errors: `malformed_config` naming the setting when a duration is negative, or the
+    /// pass interval is not positive (node_pool::create refuses the pool). O(1).
+    [[nodiscard]] static result<void> check_config(const config& c) {
+        const std::pair<const char*, std::chrono::nanoseconds> durations[] = {
+            {"shrink_interval", c.shrink_interval}, {"min_eni_age", c.min_eni_age}, {"release_delay", c.release_delay}};
+        for (const auto& [name, d] : durations)
+            if (d < std::chrono::nanoseconds::zero())
+                return error(errc::malformed_config, fmt::format("vpc_cni_warm: {} must not be negative", name));
+        if (c.pass_interval <= std::chrono::nanoseconds::zero())
+            return error(errc::malformed_config, "vpc_cni_warm: pass_interval must be positive");
+        return success();
+    }
 
     [[nodiscard]] const config& settings() const noexcept { return config_; }
 
