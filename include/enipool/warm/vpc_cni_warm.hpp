@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -309,9 +310,8 @@ public:
         const bool subnet = subnet_error(f.code);
         if (f.eni_id.empty()) return !subnet;
         if (f.code == errc::private_ip_address_limit_exceeded) return true;
-        std::vector<growth_failure> pass(earlier);
-        pass.push_back(f);
-        if (tries(current_pass(pass, f.at), f.eni_id) < 2) return true;
+        const auto pass = current_pass(earlier, f.at);  // the pass `f` continues, if any
+        if (tries(pass, f.eni_id) == 0) return true;  // a first refusal: retried with one address
         return !(subnet && !config_.subnet_discovery);
     }
 
@@ -341,16 +341,15 @@ private:
     }
 
     // The refusals of the pass still running at `now`: the newest run of refusals less than
-    // pass_interval apart, if the last is less than pass_interval old.
-    [[nodiscard]] std::vector<growth_failure> current_pass(const std::vector<growth_failure>& all, timestamp now) const {
-        std::vector<growth_failure> pass;
-        if (all.empty() || now - all.back().at >= config_.pass_interval) return pass;
+    // pass_interval apart, if the last is less than pass_interval old (else empty).
+    [[nodiscard]] std::span<const growth_failure> current_pass(const std::vector<growth_failure>& all,
+                                                               timestamp now) const noexcept {
+        if (all.empty() || now - all.back().at >= config_.pass_interval) return {};
         std::size_t first = all.size() - 1;
         while (first > 0 && all[first].at - all[first - 1].at < config_.pass_interval) --first;
-        pass.assign(all.begin() + static_cast<std::ptrdiff_t>(first), all.end());
-        return pass;
+        return std::span<const growth_failure>(all).subspan(first);
     }
-    [[nodiscard]] static std::size_t tries(const std::vector<growth_failure>& pass, const std::string& eni) noexcept {
+    [[nodiscard]] static std::size_t tries(std::span<const growth_failure> pass, const std::string& eni) noexcept {
         return static_cast<std::size_t>(
             std::count_if(pass.begin(), pass.end(), [&](const growth_failure& f) { return f.eni_id == eni; }));
     }
@@ -361,17 +360,18 @@ private:
     // next ENI not tried in this pass, else a new ENI. Any other refusal ends the pass.
     void plan_increase(const pool_view& v, const counts& c, std::vector<action>& out) const {
         const bool clip = config_.clip_growth_to_max_pods;
-        const std::vector<growth_failure> pass =
-            config_.back_off_on_refusal ? std::vector<growth_failure>{} : current_pass(v.growth_failures, v.now);
+        const std::span<const growth_failure> pass =
+            config_.back_off_on_refusal ? std::span<const growth_failure>{} : current_pass(v.growth_failures, v.now);
         if (pass.empty()) {
             detail::plan_growth(v, growth_units(c), out, clip);
             return;
         }
         const growth_failure& last = pass.back();
         if (last.eni_id.empty() || last.code == errc::private_ip_address_limit_exceeded) return;
-        if (tries(pass, last.eni_id) == 1) {
-            detail::plan_growth(v, 1, out, clip, [&](const eni_view& e) { return e.id != last.eni_id; });
-            if (!out.empty() && std::holds_alternative<attach_eni>(out.back())) out.pop_back();
+        if (tries(pass, last.eni_id) == 1) {  // "try to just get one more IP" on the same ENI
+            const auto e = std::find_if(v.enis.begin(), v.enis.end(), [&](const eni_view& x) { return x.id == last.eni_id; });
+            if (e != v.enis.end() && e->serves_pods && e->slots_used < e->slots_total && v.may_grow && !v.growth_in_flight)
+                out.emplace_back(assign_to_eni{0, e->id, v.mode, 1});
             return;
         }
         if (!subnet_error(last.code) || !config_.subnet_discovery) return;
