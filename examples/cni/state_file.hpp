@@ -108,11 +108,12 @@ using nlohmann::json;
                           {"k8sPodName", r.metadata.pod_name}}}};
 }
 
-// Gives the allocation its address in the state's pool, or retains it when the address is
-// on no configured CIDR. Any other refusal means the saved state contradicts itself.
+// Gives the allocation its address in the state's pool (a key saved with two addresses
+// keeps both), or retains it when the address is on no configured CIDR. Any other refusal
+// means the saved state contradicts itself.
 [[nodiscard]] inline enipool::result<void> adopt(node_state& state, const retained_allocation& a,
                                                  std::string_view where) {
-    auto r = state.pool.assign_specific(a.key, a.address, a.metadata, a.assigned_at);
+    auto r = state.pool.restore_allocation(a.key, a.address, a.metadata, a.assigned_at);
     if (r) return enipool::success();
     if (r.error().code() == errc::address_not_in_pool || r.error().code() == errc::eni_excluded) {
         state.retained.push_back(a);
@@ -205,6 +206,11 @@ using nlohmann::json;
     for (const auto& [key, a] : saved->allocations()) {
         seen.insert(a.address);
         keys.insert(key);
+        if (auto ok = detail::adopt(state, {key, a.metadata, a.address, a.assigned_at}, "allocations"); !ok)
+            return ok;
+    }
+    for (const auto& [key, a] : saved->extra_holdings()) {
+        seen.insert(a.address);
         if (auto ok = detail::adopt(state, {key, a.metadata, a.address, a.assigned_at}, "allocations"); !ok)
             return ok;
     }

@@ -28,8 +28,12 @@
 // only when every entry is valid. Validation: the version; types and ranges of every field
 // (deep nesting and numbers that do not fit are refused by the reader); CIDRs /28 or /32,
 // aligned, inside their ENI's subnet and not overlapping; every address inside a slot of its
-// ENI; no address twice (held or cooling); no key twice. Errors name the entry by its JSON
-// path ("allocations[3].ipv4: ...") and the reason.
+// ENI; no address twice (held or cooling). A key may appear more than once: as in ipamd's
+// ReadBackingStore, each of its addresses stays held (node_pool::restore_allocation), and the
+// writer lists a key's further addresses after every first one, so a restore keeps which
+// address each release frees next. An address on an ENI that serves no pods (excluded,
+// trunk, efa-only) is restored too. Errors name the entry by its JSON path
+// ("allocations[3].ipv4: ...") and the reason.
 #pragma once
 
 #include <enipool/atomic_file.hpp>
@@ -448,10 +452,8 @@ template <class Pool>
 [[nodiscard]] result<void> restore_allocations(Pool& pool, const json& doc, std::int64_t wall_now, timestamp pool_now,
                                                boost::unordered_flat_set<std::uint32_t>& seen,
                                                checkpoint_adoption<Pool>* adoption = nullptr) {
-    using key_type = typename Pool::key_type;
     auto list = array_member(doc, "allocations", "", false);
     if (!list) return list.error();
-    boost::unordered_flat_set<key_type, typename Pool::hasher> keys;
     for (std::size_t i = 0; i < (*list)->size(); ++i) {
         const json& j = (**list)[i];
         const auto path = fmt::format("allocations[{}]", i);
@@ -464,11 +466,9 @@ template <class Pool>
         if (!at) return at.error();
         const auto t = to_pool_time(*at, wall_now, pool_now);
         if (!t) return ckpt_invalid(at_path(path, "allocationTimestamp"), "cannot be expressed on the pool's clock");
-        if (!keys.insert(key->first).second)
-            return ckpt_invalid(path, fmt::format("the pod key {} appears twice", key->first));
         if (!seen.insert(address->to_uint()).second)
             return ckpt_invalid(at_path(path, "ipv4"), fmt::format("{} appears twice", *address));
-        auto r = pool.assign_specific(key->first, *address, key->second, *t);
+        auto r = pool.restore_allocation(key->first, *address, key->second, *t);
         if (!r && adoption != nullptr && outside_pool(r.error())) {
             adoption->unmatched.push_back({key->first, key->second, *address, *at, r.error()});
             continue;
@@ -478,7 +478,7 @@ template <class Pool>
             ++adoption->adopted;
             continue;
         }
-        if (auto ok = check_entry_eni(pool, j, path, pool.find(key->first)->eni); !ok) return ok;
+        if (auto ok = check_entry_eni(pool, j, path, *pool.eni_holding(*address)); !ok) return ok;
     }
     return success();
 }
@@ -571,18 +571,19 @@ template <class Pool>
     }
     doc["enis"] = std::move(enis);
 
-    std::vector<const typename Pool::allocation_map::value_type*> held;
-    held.reserve(pool.allocations().size());
-    for (const auto& kv : pool.allocations()) held.push_back(&kv);
-    std::sort(held.begin(), held.end(), [](auto* a, auto* b) { return a->second.address < b->second.address; });
+    using held_entry = std::pair<const typename Pool::key_type*, const typename Pool::allocation*>;
+    std::vector<held_entry> held;
+    held.reserve(pool.allocations().size() + pool.extra_holdings().size());
+    for (const auto& [key, a] : pool.allocations()) held.emplace_back(&key, &a);
+    std::sort(held.begin(), held.end(), [](const held_entry& x, const held_entry& y) { return x.second->address < y.second->address; });
+    for (const auto& [key, a] : pool.extra_holdings()) held.emplace_back(&key, &a);  // after every first address, oldest first
     json allocations = json::array();
-    for (const auto* kv : held) {
-        const auto& a = kv->second;
+    for (const auto& [key, a] : held) {
         json entry = json::object();
-        detail::write_key(entry, kv->first, a.metadata);
-        entry["ipv4"] = a.address.to_string();
-        entry["allocationTimestamp"] = detail::to_wall(a.assigned_at, wall, pool_now);
-        entry["eni"] = pool.enis()[a.eni].id();
+        detail::write_key(entry, *key, a->metadata);
+        entry["ipv4"] = a->address.to_string();
+        entry["allocationTimestamp"] = detail::to_wall(a->assigned_at, wall, pool_now);
+        entry["eni"] = pool.enis()[a->eni].id();
         allocations.push_back(std::move(entry));
     }
     doc["allocations"] = std::move(allocations);
@@ -627,8 +628,9 @@ template <class Pool>
 /// Errors: `checkpoint_version` (not `enipool/1`, or another key type), `checkpoint_invalid`
 /// with "<JSON path>: <reason>" (malformed JSON, nesting deeper than 32, a number out of
 /// range or of the wrong type, a CIDR misaligned / outside its subnet / overlapping, an
-/// address on no slot of the checkpoint's ENIs, an address or a key twice, more pods than
-/// max pods, the target pool not empty). Throws only std::bad_alloc.
+/// address on no slot of the checkpoint's ENIs, an address twice, more pods than max pods,
+/// the target pool not empty). A key listed twice keeps both addresses (see the format
+/// notes above). Throws only std::bad_alloc.
 template <class Pool, class Json>
     requires std::same_as<Json, nlohmann::json>  // so that a std::string argument means text
 [[nodiscard]] result<void> restore_checkpoint(Pool& pool, const Json& doc,
@@ -691,8 +693,10 @@ template <class Pool>
 /// `unmatched` / `unmatched_cooling` with the reason, never dropped; cooling entries whose
 /// period has ended are dropped. All-or-nothing: on error the pool is as it was (the pool
 /// is copied: O(pool) + O(n log n)).
-/// Errors: `checkpoint_version`, `checkpoint_invalid` (malformed entries, an address or key
-/// twice, an address the pool holds for another pod or cools).
+/// A key listed twice, or a key the pool already holds under another address, keeps every
+/// address (node_pool::restore_allocation).
+/// Errors: `checkpoint_version`, `checkpoint_invalid` (malformed entries, an address twice,
+/// an address the pool holds for another pod or cools).
 template <class Pool>
 [[nodiscard]] result<checkpoint_adoption<Pool>> adopt_checkpoint(Pool& pool, std::string_view text,
                                                                  wall_clock::time_point wall_now = wall_clock::now()) {
@@ -728,19 +732,38 @@ struct vpc_cni_import {
     std::vector<vpc_cni_allocation> unmatched;  ///< not adopted: returned, never dropped
 };
 
+/// How `import_vpc_cni` treats what ipamd restores but enipool might not. Both default to
+/// ipamd's ReadBackingStore (data_store.go L348-423 at b52188387f2e).
+struct vpc_cni_import_options {
+    /// ipamd restores a key listed twice with both addresses held (it never checks keys;
+    /// each DEL then frees one). true: the file is refused with `checkpoint_invalid` naming
+    /// the second entry, because a key twice means two writers or a hand edit.
+    bool refuse_duplicate_keys = false;
+    /// ipamd restores an allocation on any ENI of its datastore, excluded ones included
+    /// (L381-408). true: an allocation on an ENI that serves no pods is returned in
+    /// `unmatched` with `eni_excluded` and left free, so that the caller decides, because a
+    /// pod on an excluded ENI keeps an address the operator took away from pods.
+    bool skip_unserved_enis = false;
+};
+
 /// Adopts the allocations of a VPC CNI checkpoint (`vpc-cni-ipam/1`, ipam.json) into a
-/// pool that already holds the node's ENIs and CIDRs: each allocation gets its address
-/// (assign_specific) with its metadata and time (wall-clock, mapped through `wall_now` /
-/// `pool.now()`). Allocations whose address is on no known CIDR, on an ENI that serves no
-/// pods, or that are IPv6, are returned in `unmatched` with the reason. All-or-nothing:
-/// on error the pool is as it was. An allocation the pool already holds for the same key is
-/// counted as adopted. O(n) hash operations.
+/// pool that already holds the node's ENIs and CIDRs, as ipamd's ReadBackingStore does:
+/// each allocation gets its address (node_pool::restore_allocation) with its metadata and
+/// time (wall-clock, mapped through `wall_now` / `pool.now()`), on any ENI of the pool
+/// (one serving no pods included), and a key listed twice keeps both addresses. Where
+/// ipamd logs "presuming stale/dead" and drops an allocation (its address on no known
+/// CIDR, or IPv6), enipool returns it in `unmatched` with the reason. `options` turns on
+/// enipool's stricter handling. All-or-nothing: on error the pool is as it was. An
+/// allocation the pool already holds for the same key is counted as adopted. O(n) hash
+/// operations.
 /// Errors: `checkpoint_version` (not vpc-cni-ipam/1), `checkpoint_invalid` naming the entry
 /// ("allocations[2].ipv4: ...") for malformed JSON, deep nesting, a wrong type, an address
-/// or a key twice, or an address the pool holds for another pod or cools.
+/// twice (ipamd's IPAlreadyInStoreError), an address the pool holds for another pod or
+/// cools, or (with refuse_duplicate_keys) a key twice.
 template <class Pool>
 [[nodiscard]] result<vpc_cni_import> import_vpc_cni(Pool& pool, std::string_view text,
-                                                    wall_clock::time_point wall_now = wall_clock::now()) {
+                                                    wall_clock::time_point wall_now = wall_clock::now(),
+                                                    const vpc_cni_import_options& options = {}) {
     static_assert(detail::is_cni_key<typename Pool::key_type>, "import_vpc_cni needs a pool keyed by enipool::cni_key");
     auto doc = detail::parse_checkpoint_json(text, "ipam.json");
     if (!doc) return doc.error();
@@ -759,7 +782,7 @@ template <class Pool>
         if (!j.is_object()) return detail::ckpt_invalid(path, fmt::format("is {}, not an object", detail::a_type(j)));
         auto key = detail::read_cni_key(j, path);
         if (!key) return key.error();
-        if (!keys.insert(key->first).second)
+        if (!keys.insert(key->first).second && options.refuse_duplicate_keys)
             return detail::ckpt_invalid(path, fmt::format("the pod key {} appears twice", key->first));
         auto at = detail::wall_member(j, "allocationTimestamp", path, 0);
         if (!at) return at.error();
@@ -782,10 +805,15 @@ template <class Pool>
             return detail::ckpt_invalid(detail::at_path(path, "ipv4"), fmt::format("{} appears twice", *address));
         const auto t = *at == 0 ? std::optional<timestamp>(pool_now) : detail::to_pool_time(*at, wall, pool_now);
         if (!t) return detail::ckpt_invalid(detail::at_path(path, "allocationTimestamp"), "cannot be expressed on the pool's clock");
-        auto r = work.assign_specific(key->first, *address, key->second, *t);
+        if (options.skip_unserved_enis)
+            if (const auto e = work.eni_holding(*address); e && !work.enis()[*e].serves_pods()) {
+                out.unmatched.push_back({key->first, key->second, address->to_string(), *at, error(errc::eni_excluded)});
+                continue;
+            }
+        auto r = work.restore_allocation(key->first, *address, key->second, *t);
         if (r) {
             ++out.adopted;
-        } else if (r.error().code() == errc::address_not_in_pool || r.error().code() == errc::eni_excluded) {
+        } else if (r.error().code() == errc::address_not_in_pool) {
             out.unmatched.push_back({key->first, key->second, address->to_string(), *at, r.error()});
         } else {
             return detail::ckpt_invalid(detail::at_path(path, "ipv4"),

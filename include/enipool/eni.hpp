@@ -117,6 +117,34 @@ public:
     /// their CIDRs are known (for overlap checks) but no lane is ever free.
     [[nodiscard]] bool serves_pods() const noexcept { return serves_pods_; }
     [[nodiscard]] timestamp attached_at() const noexcept { return attached_at_; }
+    /// Switches whether the ENI serves pods (its excluded flag set or cleared at run time),
+    /// with its flags. Going out of service, every lane leaves the free set (the caller has
+    /// made cooling lanes free first). Coming into service, every lane of an occupied slot
+    /// that is not leaving becomes free except those for which `held(lane)` holds, which
+    /// become assigned. O(lanes).
+    template <class Held>
+    void set_service(bool serves, const eni_flags& flags, timestamp now, Held held) noexcept {
+        flags_ = flags;
+        if (serves == serves_pods_) return;
+        for (unsigned s = 0; s < slots_.size(); ++s) {
+            slot& sl = slots_[s];
+            if (sl.kind == slot_kind::empty || sl.leaving) continue;
+            if (!serves) {
+                counts_of(sl).total -= sl.lanes();
+                free_.reset_bits(s / slots_per_word, lane_field(s, sl.kind == slot_kind::prefix));
+            }
+        }
+        serves_pods_ = serves;
+        if (!serves) return;
+        for (unsigned s = 0; s < slots_.size(); ++s) {
+            const slot& sl = slots_[s];
+            if (sl.kind == slot_kind::empty || sl.leaving) continue;
+            enter_service(s, now);
+            for (unsigned l = 0; l < sl.lanes(); ++l)
+                if (held(s * lanes_per_slot + l)) (void)free_.erase_present(s * lanes_per_slot + l);
+        }
+    }
+
     /// True while a detach of this ENI is in flight (its slots are all leaving).
     [[nodiscard]] bool detaching() const noexcept { return detaching_; }
     void set_detaching(bool on) noexcept { detaching_ = on; }

@@ -16,6 +16,7 @@
 
 #include <enipool/actions.hpp>
 #include <enipool/bitset.hpp>
+#include <enipool/detail/restored_holds.hpp>
 #include <enipool/clock.hpp>
 #include <enipool/eni.hpp>
 #include <enipool/error.hpp>
@@ -294,13 +295,7 @@ public:
         if (!where) return errc::address_not_in_pool;
         const eni& x = enis_[where->first];
         if (!x.serves_pods()) return errc::eni_excluded;
-        switch (x.state(where->second)) {
-        case lane_state::free: break;
-        case lane_state::assigned: return errc::address_already_in_datastore;
-        case lane_state::cooling:
-            return error(errc::address_in_use, "the address is cooling down");
-        default: return error(errc::address_in_use, "the address's CIDR is being released");
-        }
+        if (auto free = lane_is_free(x, where->second); !free) return free.error();
         if (max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
         allocation& a = *pods_.try_insert(key, h).first;  // new: the key was not found above
         change_lane<eni::lane_op::take>(where->first, where->second, t);
@@ -322,14 +317,70 @@ public:
         });
         if (!held) return errc::unknown_pod;
         const timestamp t = now();
-        if (cfg_.cooldown == std::chrono::nanoseconds::zero()) {
-            change_lane<eni::lane_op::give_back>(e, lane, t);
+        if (!holds_.empty()) [[unlikely]]
+            return release_restored(key, address, e, lane, t);
+        retire_lane(address, e, lane, t);
+        return address;
+    }
+
+    /// Holds `address` for `key` as an agent's checkpoint says, the way ipamd's
+    /// ReadBackingStore restores an allocation (data_store.go L375-409 at b52188387f2e): the
+    /// address may lie on any ENI of the pool, one serving no pods (excluded, trunk,
+    /// efa-only) included, where it stays held until released and is never handed out; and
+    /// a key that already holds another address keeps both (the new one is listed in
+    /// extra_holdings(); each release frees one). Idempotent when the key already holds
+    /// `address`. Unlike assign_specific it is not bounded by max pods for a further address
+    /// of a key. O(1) (a further address: O(1) amortised). `assigned_at` defaults to now.
+    /// Errors (nothing changes): `address_not_in_pool`, `address_already_in_datastore`
+    /// (another pod, or this one as a further address, holds it), `address_in_use` (cooling,
+    /// or its CIDR is being released), `max_pods_reached` (a new key at max pods).
+    [[nodiscard]] result<ipv4_address> restore_allocation(const key_type& key, ipv4_address address,
+                                                          const metadata_type& metadata = {},
+                                                          std::optional<timestamp> assigned_at = std::nullopt) {
+        const timestamp t = now();
+        drain(t);
+        const auto where = locate(address);
+        if (!where) return errc::address_not_in_pool;
+        const auto [e, lane] = *where;
+        const eni& x = enis_[e];
+        const std::uint32_t h = pod_table_type::hash(key);
+        const allocation* filed = pods_.find(key, h);
+        if (filed != nullptr && filed->address == address) return address;
+        if (x.serves_pods() || x.slot_at(lane / lanes_per_slot).leaving) {
+            if (auto free = lane_is_free(x, lane); !free) return free.error();
+        } else if (holds_.holds_unserved(address)) {
+            return errc::address_already_in_datastore;
+        }
+        if (filed == nullptr && max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
+        const allocation a{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane),
+                           assigned_at.value_or(t), metadata};
+        // Containers grow first (they may throw bad_alloc), the lanes change last.
+        if (filed != nullptr) {
+            holds_.add_extra(key, a);
         } else {
-            change_lane<eni::lane_op::cool>(e, lane, t);
-            if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
-            cooling_.push_back(cooling_entry{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane), t});
+            *pods_.try_insert(key, h).first = a;
+        }
+        if (x.serves_pods()) {
+            change_lane<eni::lane_op::take>(e, lane, t);
+        } else {
+            holds_.hold_unserved(address);
         }
         return address;
+    }
+
+    /// Addresses keys hold beyond their first (restore_allocation of a key that already held
+    /// one), oldest first: a key releases its pod-table address first, then these in order.
+    /// O(1).
+    [[nodiscard]] const std::vector<std::pair<key_type, allocation>>& extra_holdings() const noexcept {
+        return holds_.extras();
+    }
+
+    /// The index into enis() of the ENI whose prefix or secondary IP holds `address`, or
+    /// nullopt. O(1).
+    [[nodiscard]] std::optional<unsigned> eni_holding(ipv4_address address) const noexcept {
+        const auto where = locate(address);
+        if (!where) return std::nullopt;
+        return where->first;
     }
 
     /// The pod's allocation, or nullptr. O(1).
@@ -406,7 +457,7 @@ public:
         const auto index = eni_index(id);
         if (!index) return errc::unknown_eni;
         const eni& x = enis_[*index];
-        if (x.stats().assigned() != 0 || x.stats().cooling() != 0) return errc::eni_in_use;
+        if (pods_on(static_cast<unsigned>(*index)) != 0 || x.stats().cooling() != 0) return errc::eni_in_use;
         erase_eni(*index);
         return success();
     }
@@ -423,7 +474,7 @@ public:
         const auto index = eni_index(id);
         if (!index) return errc::unknown_eni;
         const auto e = static_cast<unsigned>(*index);
-        if (how == removal::refuse_if_used && enis_[e].stats().assigned() != 0)
+        if (how == removal::refuse_if_used && pods_on(e) != 0)
             return error(errc::eni_in_use, fmt::format("ENI {} holds pods", id));
         std::vector<key_type> evicted = evict(e, [](unsigned) { return true; }, t);
         std::erase_if(in_flight_, [&](const action& a) { return names_eni(a, id); });
@@ -448,9 +499,7 @@ public:
         for (const ipv4_prefix& c : cidrs) {
             const auto s = slot_of(e, c);
             if (!s) return error(errc::address_not_in_pool, fmt::format("{} is not a CIDR of ENI {}", c.to_string(), eni_id));
-            if (how == removal::refuse_if_used && enis_[e].slot_at(*s).lanes() !=
-                                                      enis_[e].slot_free(*s) + enis_[e].slot_cooling(*s) &&
-                !enis_[e].slot_at(*s).leaving)
+            if (how == removal::refuse_if_used && slot_has_pod(e, *s))
                 return error(errc::address_in_use, fmt::format("a pod holds an address of {}", c.to_string()));
             slots.push_back(*s);
         }
@@ -464,6 +513,57 @@ public:
             change_slot(e, s, [s](eni& y) { y.remove_slot(s); });
         }
         return evicted;
+    }
+
+    /// Excludes an ENI from pod IPs, or returns it to them, at run time (ipamd's
+    /// SetENIExcludedForPodIPs, data_store.go L498-515 at b52188387f2e, which changes the flag
+    /// and nothing else). Pods on it keep their addresses, held as restore_allocation holds
+    /// them on an ENI serving no pods, until released; no new pod gets an address there, and
+    /// the strategies count it and free it as an excluded ENI. Addresses cooling on it are
+    /// dropped from the cooldown (an excluded ENI hands nothing out; ipamd keeps their
+    /// cooling time, which only delays freeing the excluded ENI by up to one cooldown).
+    /// Returned to pods, its free lanes are handed out again and its pods stay. A trunk or
+    /// efa-only ENI, or the primary under custom networking, stays out of service either
+    /// way. Idempotent. O(lanes + pods + cooling). Errors: `unknown_eni` (nothing changes).
+    [[nodiscard]] result<void> set_excluded(std::string_view id, bool excluded) {
+        const timestamp t = now();
+        drain(t);
+        const auto index = eni_index(id);
+        if (!index) return errc::unknown_eni;
+        const auto e = static_cast<unsigned>(*index);
+        eni& x = enis_[e];
+        eni_flags flags = x.flags();
+        flags.excluded = excluded;
+        const bool serves = serves_pods(flags, is_primary(x));
+        const auto none = [](unsigned) { return false; };
+        if (serves == x.serves_pods()) {
+            x.set_service(serves, flags, t, none);
+            return success();
+        }
+        std::vector<ipv4_address> held_here;  // containers grow before the state changes
+        for (const auto& [key, a] : pods_)
+            if (a.eni == e) held_here.push_back(a.address);
+        for (const auto& [key, a] : holds_.extras())
+            if (a.eni == e) held_here.push_back(a.address);
+        holds_.reserve_unserved(held_here.size());
+        if (!serves) {
+            drop_cooling(e, [](unsigned) { return true; }, t);
+            for (const ipv4_address a : held_here) holds_.hold_unserved(a);
+        }
+        std::vector<unsigned> old_free(x.slot_count());
+        for (unsigned s = 0; s < x.slot_count(); ++s) old_free[s] = x.slot_free(s);
+        add_stats(node_, x.stats(), -1);
+        x.set_service(serves, flags, t, [&](unsigned lane) { return holds_.holds_unserved(x.address_of(lane)); });
+        add_stats(node_, x.stats(), +1);
+        for (unsigned s = 0; s < x.slot_count(); ++s) packer_.slot_changed(e, s, old_free[s], x.slot_free(s));
+        if (x.free_count() == 0) {
+            enis_with_free_.reset(e);
+        } else {
+            enis_with_free_.set(e);
+        }
+        if (serves)
+            for (const ipv4_address a : held_here) (void)holds_.drop_unserved(a);
+        return success();
     }
 
     // --- planning --------------------------------------------------------------------------
@@ -510,7 +610,7 @@ public:
             const eni_stats es = x->stats();
             ev.prefixes = es.prefixes;
             ev.secondaries = es.secondaries;
-            ev.assigned = es.assigned();
+            ev.assigned = x->serves_pods() ? es.assigned() : holds_on_unserved(*x);
             ev.cooling = es.cooling();
             ev.free = es.free();
             ev.prefix_lanes = es.prefix_lanes;
@@ -519,7 +619,6 @@ public:
             for (unsigned slot = 0; slot < x->slot_count(); ++slot) {
                 const auto& sl = x->slot_at(slot);
                 if (sl.kind == slot_kind::empty || sl.leaving) continue;
-                // An ENI that serves no pods holds no pod on any of its CIDRs.
                 if (!freeable(*x, slot)) continue;
                 ++(sl.kind == slot_kind::prefix ? ev.unassigned_prefixes : ev.unassigned_secondaries);
                 ev.freeable.push_back(sl.cidr());
@@ -604,8 +703,8 @@ public:
                 const auto index = eni_index(det->eni_id);
                 if (!index) continue;
                 eni& x = enis_[*index];
-                if (is_primary(x) || x.flags().trunk || x.flags().efa_only || x.detaching() || x.stats().assigned() != 0 ||
-                    x.stats().cooling() != 0)
+                if (is_primary(x) || x.flags().trunk || x.flags().efa_only || x.detaching() ||
+                    pods_on(static_cast<unsigned>(*index)) != 0 || x.stats().cooling() != 0)
                     continue;
                 for (unsigned s = 0; s < x.slot_count(); ++s)
                     if (x.slot_at(s).kind != slot_kind::empty) set_leaving(*index, s, true, v.now);
@@ -710,15 +809,31 @@ public:
         if (!(sum == node_sums())) return broken("node counters differ from the sum over ENIs");
         std::set<std::pair<unsigned, unsigned>> lanes;
         if (auto ok = pods_.check(); !ok) return ok;
-        for (const auto& [key, a] : allocations()) {
-            if (find(key) != &a) return broken("a pod is not found by its key");
+        std::size_t unserved = 0;
+        const auto check_hold = [&](const allocation& a) -> result<void> {
             if (a.eni >= enis_.size() || enis_[a.eni].vacant()) return broken("a pod points at no ENI");
             if (enis_[a.eni].state(a.lane) != lane_state::assigned)
                 return broken(fmt::format("pod at {} holds a lane that is not assigned", a.address));
             if (enis_[a.eni].address_of(a.lane) != a.address) return broken("a pod's address differs from its lane");
             if (!lanes.insert({a.eni, a.lane}).second) return broken(fmt::format("two pods hold {}", a.address));
-            ++assigned_per_eni[a.eni];
+            if (enis_[a.eni].serves_pods()) {
+                ++assigned_per_eni[a.eni];
+            } else if (holds_.holds_unserved(a.address)) {
+                ++unserved;
+            } else {
+                return broken(fmt::format("pod at {} on an ENI serving no pods is not recorded", a.address));
+            }
+            return success();
+        };
+        for (const auto& [key, a] : allocations()) {
+            if (find(key) != &a) return broken("a pod is not found by its key");
+            if (auto ok = check_hold(a); !ok) return ok;
         }
+        for (const auto& [key, a] : holds_.extras()) {
+            if (find(key) == nullptr) return broken(fmt::format("{} is a further address of a key holding none", a.address));
+            if (auto ok = check_hold(a); !ok) return ok;
+        }
+        if (unserved != holds_.unserved_count()) return broken("an address held on an ENI serving no pods has no pod");
         for (std::size_t i = 0; i < enis_.size(); ++i)
             if (!enis_[i].vacant() && assigned_per_eni[i] != enis_[i].stats().assigned())
                 return broken(fmt::format("ENI {}: {} pods but {} assigned lanes", enis_[i].id(),
@@ -764,6 +879,21 @@ private:
 
     static bool is_growth(const action& a) noexcept {
         return std::holds_alternative<attach_eni>(a) || std::holds_alternative<assign_to_eni>(a);
+    }
+    // Why lane `lane` of `x` cannot go to a pod, or success when it is free.
+    static result<void> lane_is_free(const eni& x, unsigned lane) {
+        switch (x.state(lane)) {
+        case lane_state::free: return success();
+        case lane_state::assigned: return errc::address_already_in_datastore;
+        case lane_state::cooling: return error(errc::address_in_use, "the address is cooling down");
+        default: return error(errc::address_in_use, "the address's CIDR is being released");
+        }
+    }
+
+    // Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
+    // the primary under custom networking.
+    bool serves_pods(const eni_flags& f, bool primary) const noexcept {
+        return !f.trunk && !f.efa_only && !f.excluded && !(primary && cfg_.budget.custom_networking);
     }
     bool is_primary(const eni& x) const noexcept {
         return x.device_index() == 0 && x.network_card() == cfg_.type.default_network_card_index;
@@ -840,7 +970,9 @@ private:
     eni_stats node_sums() const noexcept {
         eni_stats n = node_;
         const std::uint64_t cooling = cooling_.size();
-        const std::uint64_t free = n.total() - pods_.size() - cooling;
+        // Pods on ENIs serving no pods hold no counted lane; further addresses of a key do.
+        const std::uint64_t assigned = pods_.size() + holds_.extras().size() - holds_.unserved_count();
+        const std::uint64_t free = n.total() - assigned - cooling;
         n.prefix_lanes.free = free - n.secondary_lanes.free;
         n.prefix_lanes.cooling = cooling - n.secondary_lanes.cooling;
         return n;
@@ -1017,8 +1149,7 @@ private:
                                                                cfg_.type.slots_per_eni()));
         if (auto ok = validate_cidrs(spec.subnet, spec.cidrs, spec.primary_ip); !ok) return ok;
         const bool primary = spec.device_index == 0 && spec.network_card == cfg_.type.default_network_card_index;
-        const bool serves = !spec.flags.trunk && !spec.flags.efa_only && !spec.flags.excluded &&
-                            !(primary && cfg_.budget.custom_networking);
+        const bool serves = serves_pods(spec.flags, primary);
         const auto e = static_cast<unsigned>(hole ? *hole : enis_.size());
         eni x(spec.id, spec.device_index, spec.network_card, spec.subnet, spec.primary_ip,
               cfg_.type.slots_per_eni(), spec.flags, serves, t);
@@ -1076,25 +1207,91 @@ private:
     }
 
     // True when no pod holds an address of slot `s` of ENI `x` and it is not being released
-    // already (ipamd's FindFreeableCidrs; an ENI serving no pods holds no pod).
-    static bool freeable(const eni& x, unsigned s) noexcept {
+    // already (ipamd's FindFreeableCidrs). O(1), or O(restored holds) on an ENI serving no pods.
+    bool freeable(const eni& x, unsigned s) const noexcept {
         const auto& sl = x.slot_at(s);
         if (sl.kind == slot_kind::empty || sl.leaving) return false;
-        return !x.serves_pods() || x.slot_free(s) + x.slot_cooling(s) == sl.lanes();
+        if (!x.serves_pods()) return holds_.unserved_count() == 0 || holds_.unserved_in(sl.cidr()) == 0;
+        return x.slot_free(s) + x.slot_cooling(s) == sl.lanes();
+    }
+
+    // True when a pod holds an address of slot `s` of ENI `e` (leaving slots hold none).
+    bool slot_has_pod(unsigned e, unsigned s) const noexcept {
+        return enis_[e].slot_at(s).kind != slot_kind::empty && !enis_[e].slot_at(s).leaving && !freeable(enis_[e], s);
+    }
+
+    // Pods holding an address on an ENI serving no pods. O(restored holds).
+    std::uint64_t holds_on_unserved(const eni& x) const noexcept {
+        if (holds_.unserved_count() == 0) return 0;
+        std::uint64_t n = 0;
+        for (const auto& sl : x.slots())
+            if (sl.kind != slot_kind::empty) n += holds_.unserved_in(sl.cidr());
+        return n;
+    }
+
+    // Addresses pods hold on ENI `e`. O(1), or O(restored holds) on an ENI serving no pods.
+    std::uint64_t pods_on(unsigned e) const noexcept {
+        return enis_[e].serves_pods() ? enis_[e].stats().assigned() : holds_on_unserved(enis_[e]);
+    }
+
+    // A released address leaves its lane: cooling for the configured period, or free at once.
+    ENIPOOL_HOT_INLINE void retire_lane(ipv4_address address, unsigned e, unsigned lane, timestamp t) {
+        if (cfg_.cooldown == std::chrono::nanoseconds::zero()) {
+            change_lane<eni::lane_op::give_back>(e, lane, t);
+        } else {
+            change_lane<eni::lane_op::cool>(e, lane, t);
+            if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
+            cooling_.push_back(cooling_entry{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane), t});
+        }
+    }
+
+    // release() when restored holds exist: an address on an ENI serving no pods just stops
+    // being held (its lane is never free); then the key's oldest further address, if any,
+    // becomes its pod-table entry.
+    ipv4_address release_restored(const key_type& key, ipv4_address address, unsigned e, unsigned lane, timestamp t) {
+        if (!holds_.drop_unserved(address)) retire_lane(address, e, lane, t);
+        promote_extra(key);
+        return address;
+    }
+
+    // Files `key`'s oldest further address in the pod table (which has room: the key's entry
+    // was just erased).
+    void promote_extra(const key_type& key) {
+        if (holds_.extras().empty()) return;
+        if (auto next = holds_.take_extra(key)) *pods_.try_insert(key, pod_table_type::hash(key)).first = *next;
     }
 
     // Unassigns every pod and drops every cooling address on ENI `e`'s lanes for which
-    // `on(lane)` holds (those lanes become free); returns the pods' keys.
+    // `on(lane)` holds (those lanes become free); returns the pods' keys, one per address
+    // lost (a key that also holds a further address elsewhere keeps that one).
     template <class On>
     std::vector<key_type> evict(unsigned e, On on, timestamp t) {
         std::vector<key_type> keys;
+        const auto unhold = [&](const allocation& a) {
+            if (!holds_.drop_unserved(a.address)) change_lane<eni::lane_op::give_back>(e, a.lane, t);
+        };
+        if (!holds_.extras().empty())
+            for (const auto& [k, a] : holds_.take_extras_if([&](const allocation& a) { return a.eni == e && on(a.lane); })) {
+                unhold(a);
+                keys.push_back(k);
+            }
+        const std::size_t first_table_key = keys.size();
         for (const auto& entry : pods_)
             if (entry.second.eni == e && on(entry.second.lane)) keys.push_back(entry.first);
-        for (const key_type& k : keys) {
-            unsigned lane = 0;
-            (void)pods_.erase(k, pod_table_type::hash(k), [&](const allocation& a) { lane = a.lane; });
-            change_lane<eni::lane_op::give_back>(e, lane, t);
+        for (std::size_t i = first_table_key; i < keys.size(); ++i) {
+            const key_type& k = keys[i];
+            allocation gone;
+            (void)pods_.erase(k, pod_table_type::hash(k), [&](const allocation& a) { gone = a; });
+            unhold(gone);
+            promote_extra(k);
         }
+        drop_cooling(e, on, t);
+        return keys;
+    }
+
+    // Frees the cooling lanes of ENI `e` for which `on(lane)` holds and drops their entries.
+    template <class On>
+    void drop_cooling(unsigned e, On on, timestamp t) {
         boost::circular_buffer<cooling_entry> kept(cooling_.capacity());
         for (const cooling_entry& c : cooling_) {
             if (c.eni == e && on(c.lane)) {
@@ -1104,7 +1301,6 @@ private:
             }
         }
         cooling_ = std::move(kept);
-        return keys;
     }
 
     static bool names_eni(const action& a, std::string_view id) noexcept {
@@ -1163,6 +1359,7 @@ private:
     hierarchical_bitset<max_enis_per_node> enis_with_free_;
     eni_stats node_;  // kept sums over the ENIs; its prefix free / cooling go stale (read node_sums)
     pod_table_type pods_;                            // key -> allocation
+    detail::restored_holds<key_type, allocation> holds_;  // held outside the hand-out rules
     boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
     boost::unordered_flat_map<std::uint32_t, cidr_ref> cidrs_;       // prefix base / IP -> slot
     boost::unordered_flat_map<std::uint32_t, std::uint16_t> block_use_;  // /28 block -> /32s in it

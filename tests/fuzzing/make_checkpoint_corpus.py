@@ -56,7 +56,9 @@ mut("string_for_number.json", lambda d: d["allocations"][0].__setitem__("allocat
 mut("float_time.json", lambda d: d["cooling"][0].__setitem__("releasedAt", 1.5e18))
 mut("time_out_of_range.json", lambda d: d["cooling"][0].__setitem__("releasedAt", 9223372036854775807))
 mut("duplicate_address.json", lambda d: d["allocations"][1].__setitem__("ipv4", "100.64.1.0"))
-mut("duplicate_key.json", lambda d: d["allocations"][1].__setitem__("containerID", "c1"))
+# valid: as in ipamd's ReadBackingStore, a key twice keeps both addresses, and a pod on an
+# excluded ENI keeps its address
+mut("valid_duplicate_key.json", lambda d: d["allocations"][1].__setitem__("containerID", "c1"))
 mut("held_and_cooling.json", lambda d: d["cooling"][0].__setitem__("ipv4", "100.64.1.0"))
 mut("cooling_twice.json", lambda d: d["cooling"][1].__setitem__("ipv4", "100.64.1.1"))
 mut("address_outside_slots.json", lambda d: d["allocations"][0].__setitem__("ipv4", "100.64.3.1"))
@@ -83,7 +85,7 @@ mut("allocation_not_object.json", s("allocations", [5]))
 mut("missing_ipv4.json", lambda d: d["allocations"][0].pop("ipv4"))
 mut("flags_not_bool.json", lambda d: d["enis"][0]["flags"].__setitem__("trunk", "yes"))
 def excl(d): d["enis"][1]["flags"] = {"excluded": True}
-mut("allocation_on_excluded_eni.json", excl)
+mut("valid_allocation_on_excluded_eni.json", excl)
 mut("metadata_not_object.json", lambda d: d["allocations"][0].__setitem__("metadata", ["default", "web-1"]))
 mut("primary_outside_subnet.json", lambda d: d["enis"][0].__setitem__("primaryIp", "100.65.0.10"))
 mut("empty_eni_id.json", lambda d: d["enis"][0].__setitem__("id", ""))

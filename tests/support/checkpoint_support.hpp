@@ -114,6 +114,7 @@ struct snapshot {
     };
     std::vector<eni_row> enis;
     std::vector<alloc_row> allocations;
+    std::vector<alloc_row> extras;  // further addresses of keys, in release order
     std::vector<cool_row> cooling;
     enipool::pool_stats stats;
     bool operator==(const snapshot&) const = default;
@@ -133,6 +134,8 @@ struct snapshot {
             allocations.push_back({k, a.address, a.metadata, p.enis()[a.eni].id(), now - a.assigned_at});
         std::sort(allocations.begin(), allocations.end(),
                   [](const alloc_row& a, const alloc_row& b) { return a.address < b.address; });
+        for (const auto& [k, a] : p.extra_holdings())
+            extras.push_back({k, a.address, a.metadata, p.enis()[a.eni].id(), now - a.assigned_at});
         for (const auto& c : p.cooling())
             cooling.push_back({c.address, p.enis()[c.eni].id(), c.released_at + p.configuration().cooldown - now});
         std::sort(cooling.begin(), cooling.end(), [](const cool_row& a, const cool_row& b) { return a.address < b.address; });

@@ -116,6 +116,56 @@ TEST_CASE("restore of the hand-written file: ages, remaining cooldown, expired e
     REQUIRE(p.check().has_value());
 }
 
+// As ipamd's ReadBackingStore (data_store.go L375-409 at b52188387f2e): a key listed twice
+// keeps both addresses, and a pod on an ENI excluded from pod IPs keeps its address.
+TEST_CASE("restore keeps a key listed twice and a pod on an excluded ENI", "[checkpoint]") {
+    manual_clock clk;
+    SECTION("a key twice: both held, the first listed is released first") {
+        auto p = empty_pool<cni_pool>(clk);
+        REQUIRE(enipool::restore_checkpoint(p, std::string_view(corpus_file("checkpoint_restore", "valid_duplicate_key.json")),
+                                            wall())
+                    .has_value());
+        REQUIRE(p.check().has_value());
+        CHECK(p.allocations().size() == 1);
+        CHECK(p.find(cni("c1"))->address == addr("100.64.1.0"));
+        REQUIRE(p.extra_holdings().size() == 1);
+        CHECK(p.extra_holdings()[0].second.address == addr("100.64.2.5"));
+        CHECK(p.extra_holdings()[0].second.metadata == enipool::pod_metadata{"kube-system", "dns"});
+        CHECK(p.stats().assigned == 2);  // both lanes held
+        // Saved again, the file lists the first address, then the further one.
+        const auto doc = enipool::to_json(p, wall());
+        REQUIRE(doc["allocations"].size() == 2);
+        CHECK(doc["allocations"][0]["ipv4"] == "100.64.1.0");
+        CHECK(doc["allocations"][1]["ipv4"] == "100.64.2.5");
+        CHECK(doc["allocations"][1]["containerID"] == "c1");
+        CHECK(p.release(cni("c1")).value() == addr("100.64.1.0"));
+        CHECK(p.release(cni("c1")).value() == addr("100.64.2.5"));
+        CHECK(p.allocations().empty());
+        REQUIRE(p.check().has_value());
+    }
+    SECTION("a pod on an excluded ENI: held, not counted, never handed out") {
+        auto p = empty_pool<cni_pool>(clk);
+        REQUIRE(enipool::restore_checkpoint(
+                    p, std::string_view(corpus_file("checkpoint_restore", "valid_allocation_on_excluded_eni.json")), wall())
+                    .has_value());
+        REQUIRE(p.check().has_value());
+        const auto* c2 = p.find(cni("c2"));
+        REQUIRE(c2 != nullptr);
+        CHECK(c2->address == addr("100.64.2.5"));
+        CHECK(p.enis()[c2->eni].flags().excluded);
+        // Only eni-a's 17 lanes count: c1 held, 100.64.1.1 cooling.
+        CHECK(p.stats().total == 17);
+        CHECK(p.stats().assigned == 1);
+        CHECK(p.assign_specific(cni("x"), addr("100.64.2.6")).error().code() == errc::eni_excluded);
+        // Round trip: the same pool again.
+        const auto doc = enipool::to_json(p, wall());
+        auto q = empty_pool<cni_pool>(clk);
+        REQUIRE(enipool::restore_checkpoint(q, doc, wall()).has_value());
+        CHECK(snapshot<cni_pool>(q) == snapshot<cni_pool>(p));
+        REQUIRE(q.check().has_value());
+    }
+}
+
 TEST_CASE("restore: integer keys, the stand-in's format, an empty pool, and a pool built from a config", "[checkpoint]") {
     manual_clock clk;
     SECTION("integer keys") {
@@ -212,7 +262,6 @@ TEST_CASE("malformed and hostile files are rejected with the entry and the reaso
         {"float_time.json", errc::checkpoint_invalid, "cooling[0].releasedAt: 1.5e+18 is not a time"},
         {"time_out_of_range.json", errc::checkpoint_invalid, "cooling[0].releasedAt: 9223372036854775807 is not a time"},
         {"duplicate_address.json", errc::checkpoint_invalid, "allocations[1].ipv4: 100.64.1.0 appears twice"},
-        {"duplicate_key.json", errc::checkpoint_invalid, "allocations[1]: the pod key aws-cni/c1/eth0 appears twice"},
         {"held_and_cooling.json", errc::checkpoint_invalid, "cooling[0].ipv4: 100.64.1.0 appears twice"},
         {"cooling_twice.json", errc::checkpoint_invalid, "cooling[1].ipv4: 100.64.1.1 appears twice"},
         {"address_outside_slots.json", errc::checkpoint_invalid, "allocations[0].ipv4: 100.64.3.1 is inside no slot"},
@@ -234,7 +283,6 @@ TEST_CASE("malformed and hostile files are rejected with the entry and the reaso
         {"allocation_not_object.json", errc::checkpoint_invalid, "allocations[0]: is a number, not an object"},
         {"missing_ipv4.json", errc::checkpoint_invalid, "allocations[0].ipv4: is missing"},
         {"flags_not_bool.json", errc::checkpoint_invalid, "enis[0].flags.trunk: is a string, not a boolean"},
-        {"allocation_on_excluded_eni.json", errc::checkpoint_invalid, "allocations[1].ipv4: 100.64.2.5 is on an ENI that serves no pods"},
         {"metadata_not_object.json", errc::checkpoint_invalid, "allocations[0].metadata: is an array, not an object"},
         {"primary_outside_subnet.json", errc::checkpoint_invalid, "enis[0].primaryIp: 100.65.0.10 is outside the subnet"},
         {"empty_eni_id.json", errc::checkpoint_invalid, "enis[0].id: is empty"},

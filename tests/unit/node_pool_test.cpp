@@ -338,6 +338,89 @@ TEST_CASE("every error of the pool leaves it unchanged", "[node_pool][errors]") 
     fails_without_change(p, errc::unexpected_outcome,
                          [&] { return p.apply(outcome{attach_eni{42, address_mode::prefix, 1, 1, 0}, grant{}}); });
     fails_without_change(p, errc::address_in_use, [&] { return p.restore_cooling(addr("10.0.0.0"), timestamp{}); });
+    // restore_allocation: held by another pod, cooling, on no CIDR, a new key at max pods
+    // (a further address of a held key is not bounded by max pods).
+    fails_without_change(p, errc::address_already_in_datastore,
+                         [&] { return p.restore_allocation(k(7), addr("10.0.0.0")); });
+    fails_without_change(p, errc::address_in_use, [&] { return p.restore_allocation(k(7), addr("10.0.0.1")); });
+    fails_without_change(p, errc::address_not_in_pool, [&] { return p.restore_allocation(k(7), addr("10.0.9.9")); });
+    fails_without_change(p, errc::max_pods_reached, [&] { return p.restore_allocation(k(7), addr("10.0.0.9")); });
+    REQUIRE(p.restore_allocation(k(1), addr("10.0.2.3")).has_value());  // on the trunk, a further address of k(1)
+    fails_without_change(p, errc::address_already_in_datastore,
+                         [&] { return p.restore_allocation(k(3), addr("10.0.2.3")); });
+    CHECK(p.restore_allocation(k(1), addr("10.0.0.0")).value() == addr("10.0.0.0"));  // idempotent
+    REQUIRE(p.check().has_value());
+}
+
+TEST_CASE("restore_allocation holds what assign_specific refuses, and releases it", "[node_pool][restore]") {
+    manual_clock clk;
+    auto p = make_pool<pool_of<>>(clk);
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-0", 0, {cidr("10.0.0.0/28")})).has_value());
+    auto excluded = eni_in_test_subnet("eni-x", 1, {cidr("10.0.2.0/28"), cidr("10.0.3.1/32")});
+    excluded.flags.excluded = true;
+    REQUIRE(p.add_eni(excluded).has_value());
+    // Without a pod, an excluded ENI's CIDR may go without force (ipamd's non-forced
+    // DelIPv4CidrFromStore checks only for assigned addresses).
+    CHECK(p.remove_cidrs("eni-x", {cidr("10.0.3.1/32")}, removal::refuse_if_used).value().empty());
+    REQUIRE(p.restore_allocation(k(1), addr("10.0.2.7")).has_value());
+    REQUIRE(p.restore_allocation(k(1), addr("10.0.0.4")).has_value());  // a further address
+    REQUIRE(p.check().has_value());
+    CHECK(p.stats().assigned == 1);  // 10.0.0.4; the excluded ENI's lane is not counted
+    CHECK(p.stats().free == 15);
+    fails_without_change(p, errc::address_in_use,
+                         [&] { return p.remove_cidrs("eni-x", {cidr("10.0.2.0/28")}, removal::refuse_if_used); });
+    fails_without_change(p, errc::eni_in_use, [&] { return p.remove_eni("eni-x"); });
+    // A forced removal of the excluded ENI takes k(1)'s first address; 10.0.0.4 takes its place.
+    const auto gone = p.remove_eni("eni-x", removal::force);
+    REQUIRE(gone.has_value());
+    CHECK(*gone == std::vector<std::uint64_t>{1});
+    CHECK(p.find(k(1))->address == addr("10.0.0.4"));
+    CHECK(p.extra_holdings().empty());
+    REQUIRE(p.check().has_value());
+    CHECK(p.release(k(1)).value() == addr("10.0.0.4"));
+    CHECK(p.stats().cooling == 1);
+    REQUIRE(p.check().has_value());
+}
+
+TEST_CASE("set_excluded takes an ENI out of pod IPs and back, its pods kept", "[node_pool][exclusion]") {
+    manual_clock clk;
+    auto p = make_pool<pool_of<>>(clk);
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-0", 0, {cidr("10.0.0.0/28")})).has_value());
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-1", 1, {cidr("10.0.1.0/28")})).has_value());
+    for (std::uint64_t i = 1; i <= 16; ++i) REQUIRE(p.assign(k(i)).has_value());  // eni-0 full
+    REQUIRE(p.assign(k(17)).value() == addr("10.0.1.0"));
+    REQUIRE(p.assign(k(18)).value() == addr("10.0.1.1"));
+    REQUIRE(p.release(k(18)).has_value());  // 10.0.1.1 cools
+    fails_without_change(p, errc::unknown_eni, [&] { return p.set_excluded("eni-9", true); });
+
+    REQUIRE(p.set_excluded("eni-1", true).has_value());
+    REQUIRE(p.check().has_value());
+    // eni-1 leaves the counts (16 held, 0 free) and its cooling address leaves the cooldown.
+    CHECK(p.stats().total == 16);
+    CHECK(p.stats().assigned == 16);
+    CHECK(p.stats().cooling == 0);
+    CHECK(p.find(k(17))->address == addr("10.0.1.0"));
+    CHECK(p.assign(k(19)).error().code() == errc::no_available_addresses);
+    CHECK(p.set_excluded("eni-1", true).has_value());  // idempotent
+    REQUIRE(p.check().has_value());
+
+    SECTION("returned with its pod: the other 15 lanes are free again, the pod's is not") {
+        REQUIRE(p.set_excluded("eni-1", false).has_value());
+        REQUIRE(p.check().has_value());
+        CHECK(p.stats().total == 32);
+        CHECK(p.stats().assigned == 17);
+        CHECK(p.stats().free == 15);
+        CHECK(p.assign(k(19)).value() == addr("10.0.1.1"));  // lowest free lane: not 10.0.1.0
+        CHECK(p.release(k(17)).value() == addr("10.0.1.0"));
+        CHECK(p.stats().cooling == 1);
+        REQUIRE(p.check().has_value());
+    }
+    SECTION("its pod released while excluded: nothing cools, the ENI can go") {
+        CHECK(p.release(k(17)).value() == addr("10.0.1.0"));
+        CHECK(p.stats().cooling == 0);
+        CHECK(p.remove_eni("eni-1").has_value());
+        REQUIRE(p.check().has_value());
+    }
 }
 
 TEST_CASE("nothing free: no_available_addresses, pool unchanged", "[node_pool][errors]") {

@@ -837,8 +837,15 @@ DS_INEXPRESSIBLE(2153, "TestDeallocateEmptyCIDR", "Skip cleanup when CIDR has as
 DS_INEXPRESSIBLE(2196, "TestDeallocateEmptyCIDR", "Handle non-existent ENI gracefully", no_empty_cidr_cleanup);
 DS_INEXPRESSIBLE(2207, "TestDeallocateEmptyCIDR", "Handle non-existent CIDR gracefully", no_empty_cidr_cleanup);
 
-DS_INEXPRESSIBLE(2231, "TestDataStore_IsENIExcludedForPodIPs", "the excluded flag toggles at run time",
-                 "eni_flags are fixed at add_eni: there is no SetENIExcludedForPodIPs (R48)");
+DS_CASE(2231, "TestDataStore_IsENIExcludedForPodIPs", "the excluded flag toggles at run time") {
+    secondary_datastore ds;
+    REQUIRE(ds.add_eni("eni-test", 1).has_value());
+    CHECK_FALSE(ds.view_of("eni-test").excluded);
+    CHECK(ds.pool.set_excluded("eni-test", true).has_value());
+    CHECK(ds.view_of("eni-test").excluded);
+    CHECK_FALSE(ds.pool.eni_index("non-existent").has_value());  // IsENIExcludedForPodIPs: false
+    ds.refused(errc::unknown_eni, [&] { return ds.pool.set_excluded("non-existent", true); });
+}
 
 // --- trunk, EFA, freeable CIDRs ----------------------------------------------------------------
 

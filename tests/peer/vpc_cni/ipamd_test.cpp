@@ -580,8 +580,32 @@ IPAMD_CASE(3000, "TestIPAMContext_WarmTargetWithExcludedPrimary", "step 3: two E
 
 // --- TestNodeInitPrimarySubnetExclusion* -------------------------------------------------------
 
-IPAMD_INEXPRESSIBLE(3112, "TestNodeInitPrimarySubnetExclusionWithExistingPodIPs", "restore onto the excluded primary",
-                    "node init (IMDS, netlink) is not modelled; restoring onto an excluded ENI is import_vpc_cni's (R55, data_store_test)");
+// The checkpoint's existing-pod holds 10.10.10.12 on the primary, whose subnet is excluded:
+// ReadBackingStore restores it there (data_store.go L381-408), the primary stays excluded,
+// and with WARM_ENI 1, WARM_IP 3 the pool asks one IP of eni-1 (node init's IMDS and netlink
+// steps are not modelled: the ENIs are added as setupENI leaves them).
+IPAMD_CASE(3112, "TestNodeInitPrimarySubnetExclusionWithExistingPodIPs", "restore onto the excluded primary") {
+    enipool::manual_clock clk;
+    auto pool = make_pool<enipool::secondary_only>(clk, pool_test::nitro_type(4, 15), 500, ipamd_targets(1, 3));
+    enipool::eni_flags excluded;
+    excluded.excluded = true;
+    REQUIRE(pool.add_eni(vpc_eni("eni-primary", 0, "10.10.10.11", {pool_test::cidr("10.10.10.12/32")}, excluded))
+                .has_value());
+    REQUIRE(pool.add_eni(vpc_eni("eni-1", 1, "10.10.20.10",
+                                 {pool_test::cidr("10.10.20.11/32"), pool_test::cidr("10.10.20.12/32")}))
+                .has_value());
+    CHECK(pool.restore_allocation(1, pool_test::addr("10.10.10.12")).has_value());  // assert.NoError(nodeInit)
+    REQUIRE(pool.check().has_value());
+    const auto index = pool.eni_index("eni-primary");
+    REQUIRE(index.has_value());
+    CHECK(pool.enis()[*index].flags().excluded);  // IsENIExcludedForPodIPs(primary) stays true
+    CHECK(pool.find(1)->address == pool_test::addr("10.10.10.12"));
+    const enipool::action a = only_action(pool);  // one AllocIPAddresses, on eni-1
+    const auto* as = std::get_if<enipool::assign_to_eni>(&a);
+    REQUIRE(as != nullptr);
+    CHECK(as->eni_id == "eni-1");
+    CHECK(as->count == 1);
+}
 // 14 IPs/ENI, WARM_ENI 1, WARM_IP 3, max pods 500: the excluded primary's restored pod is not
 // counted (GetIPStats skips excluded ENIs); eni-1's two free IPs -> short 1 -> one AllocIPAddresses.
 namespace {

@@ -5,8 +5,8 @@
 // One case per step, named after the upstream test and step, with the line of the step's
 // assertions; every expected value is the upstream test's. The datastore maps onto the pool
 // as datastore_fixture.hpp says. SetENIExcludedForPodIPs on an ENI with no pod is
-// eni_flags::excluded given at add_eni (enipool's flags are fixed when the ENI is added; the
-// state is the same); excluding an ENI that already holds a pod cannot be expressed.
+// eni_flags::excluded given at add_eni (the state is the same); on an ENI that holds a pod it
+// is node_pool::set_excluded.
 // GetAllocatableENIs is read off the view (ENIs serving pods with a free slot) and checked
 // against where the warm strategy grows.
 // RemoveUnusedENIFromStore is vpc_cni_warm's deletable_eni, then remove_eni (the fixture's
@@ -30,7 +30,6 @@ namespace {
 using namespace peer_vpc_cni;
 using enipool::errc;
 
-constexpr const char* with_pods = "TestSecondaryENIExclusionWithPods";
 
 const pod pod1{"net0", "pod-1", "pod-1"};
 const pod pod2{"net0", "pod-2", "pod-2"};
@@ -138,11 +137,60 @@ EXCL_CASE(126, "TestSecondaryENIExclusionWithPods", "two pods, one on each ENI")
     ds.checked();
 }
 
-constexpr const char* no_exclusion_with_pods =
-    "eni_flags are fixed at add_eni and an excluded ENI takes no pod: an ENI holding a pod cannot become excluded";
-EXCL_INEXPRESSIBLE(150, with_pods, "exclude eni-secondary while it holds a pod", no_exclusion_with_pods);
-EXCL_INEXPRESSIBLE(165, with_pods, "a new pod avoids the excluded eni-secondary that holds a pod",
-                   no_exclusion_with_pods);
-EXCL_INEXPRESSIBLE(170, with_pods, "unassign the pod on the excluded eni-secondary", no_exclusion_with_pods);
-EXCL_INEXPRESSIBLE(156, with_pods, "the excluded eni-secondary holding a pod is not deletable", no_exclusion_with_pods);
-EXCL_INEXPRESSIBLE(182, with_pods, "after its pod leaves, the excluded eni-secondary is deletable", no_exclusion_with_pods);
+// L108-151: pod-1 on eni-primary, pod-2 on eni-secondary (lowest lane first), then
+// eni-secondary is excluded at run time.
+void excluded_with_pod(secondary_datastore& ds) {
+    primary_and_secondary(ds, false);
+    REQUIRE(ds.assign(pod1).has_value());
+    REQUIRE(ds.assign(pod2).has_value());
+    REQUIRE(address_of(ds, pod2) == "10.0.2.1");
+    REQUIRE(ds.pool.set_excluded("eni-secondary", true).has_value());
+}
+
+EXCL_CASE(150, "TestSecondaryENIExclusionWithPods", "exclude eni-secondary while it holds a pod") {
+    secondary_datastore ds;
+    primary_and_secondary(ds, false);
+    REQUIRE(ds.assign(pod1).has_value());
+    REQUIRE(ds.assign(pod2).has_value());
+    CHECK(ds.pool.set_excluded("eni-secondary", true).has_value());  // assert.NoError
+    CHECK(ds.view_of("eni-secondary").excluded);
+    CHECK(address_of(ds, pod2) == "10.0.2.1");  // the pod keeps its address
+    CHECK(ds.view_of("eni-secondary").assigned == 1);
+    ds.checked();
+}
+
+EXCL_CASE(156, "TestSecondaryENIExclusionWithPods", "the excluded eni-secondary holding a pod is not deletable") {
+    secondary_datastore ds;
+    excluded_with_pod(ds);
+    ds.age_enis();
+    CHECK(ds.remove_unused_eni(0, 0, 0).empty());
+    ds.checked();
+}
+
+EXCL_CASE(165, "TestSecondaryENIExclusionWithPods", "a new pod avoids the excluded eni-secondary that holds a pod") {
+    secondary_datastore ds;
+    excluded_with_pod(ds);
+    REQUIRE(ds.add_cidr("eni-primary", "10.0.1.2/32").has_value());
+    const pod fresh{"net0", "new-pod", "new-pod"};
+    REQUIRE(ds.assign(fresh).has_value());
+    CHECK(address_of(ds, fresh).rfind("10.0.1.", 0) == 0);
+    ds.checked();
+}
+
+EXCL_CASE(170, "TestSecondaryENIExclusionWithPods", "unassign the pod on the excluded eni-secondary") {
+    secondary_datastore ds;
+    excluded_with_pod(ds);
+    CHECK(ds.release(pod2).has_value());  // assert.NoError
+    CHECK(ds.pool.find(pod2.key()) == nullptr);
+    ds.checked();
+}
+
+EXCL_CASE(182, "TestSecondaryENIExclusionWithPods", "after its pod leaves, the excluded eni-secondary is deletable") {
+    secondary_datastore ds;
+    excluded_with_pod(ds);
+    REQUIRE(ds.add_cidr("eni-primary", "10.0.1.2/32").has_value());
+    REQUIRE(ds.assign(pod{"net0", "new-pod", "new-pod"}).has_value());
+    REQUIRE(ds.release(pod2).has_value());
+    ds.age_enis();  // createTime = time.Time{} and UnassignedTime cleared
+    CHECK(ds.remove_unused_eni(0, 0, 0) == "eni-secondary");
+}
