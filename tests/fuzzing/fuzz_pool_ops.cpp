@@ -1,8 +1,9 @@
 // Fuzz target pool_ops: the input as a program that drives a node pool (enipool/node_pool.hpp)
 // and its subnet (enipool/subnet.hpp, through sim::ec2): assign, release, time, assign_specific,
 // plan, and apply with fuzz-chosen outcomes (EC2's real answer, an EC2 error, a made-up grant
-// that may conflict, an answer to nothing), plus other tenants taking and returning subnet
-// addresses. After every step pool.check() and subnet.check() must pass, and an operation
+// that may conflict, an answer to nothing), other tenants taking and returning subnet
+// addresses, restore_allocation (a further address of a key, or onto an excluded ENI) and
+// set_excluded. After every step pool.check() and subnet.check() must pass, and an operation
 // that fails must leave the pool (and the subnet) exactly as they were. Anything else aborts.
 //
 // Input: byte 0 picks the packing, bytes 1..8 the node, the subnet and the knobs; then one
@@ -39,7 +40,8 @@ template <class Pool>
 auto fingerprint(Pool& p) {
     unsigned enis = 0;
     for (const auto& x : p.enis()) enis += x.vacant() ? 0u : 1u;
-    return std::make_tuple(p.stats(), p.allocations().size(), p.cooling().size(), p.in_flight().size(), enis);
+    return std::make_tuple(p.stats(), p.allocations().size(), p.extra_holdings().size(), p.cooling().size(),
+                           p.in_flight().size(), enis);
 }
 auto subnet_fingerprint(const enipool::subnet& s) {
     return std::make_tuple(s.free_addresses(), s.free_blocks(), s.allocated_addresses(), s.allocated_prefixes());
@@ -98,7 +100,7 @@ void run(reader& in) {
     for (unsigned step = 0; step < 512 && !in.done(); ++step) {
         const std::uint8_t code = in.next();
         const std::uint64_t key = in.next() % 32u;
-        switch (code % 10u) {
+        switch (code % 12u) {
         case 0:
         case 1: must_not_change_on_error(p, "failed assign changed the pool:", [&] { return p.assign(key); }); break;
         case 2: must_not_change_on_error(p, "failed release changed the pool:", [&] { return p.release(key); }); break;
@@ -174,12 +176,33 @@ void run(reader& in) {
             }
             break;
         }
+        case 10: {  // restore an allocation onto any lane of a CIDR of the pool
+            const auto& x = p.enis()[in.next() % p.enis().size()];
+            if (x.vacant()) break;
+            const auto& sl = x.slot_at(in.next() % x.slot_count());
+            if (sl.kind == enipool::slot_kind::empty) break;
+            const enipool::ipv4_address a(sl.base + in.next() % sl.lanes());
+            must_not_change_on_error(p, "failed restore_allocation changed the pool:",
+                                     [&] { return p.restore_allocation(key, a); });
+            break;
+        }
+        case 11: {  // exclude an ENI from pod IPs, or return it
+            const auto& x = p.enis()[in.next() % p.enis().size()];
+            const std::string id = x.vacant() ? "eni-none" : x.id();
+            must_not_change_on_error(p, "failed set_excluded changed the pool:",
+                                     [&] { return p.set_excluded(id, (in.next() & 1u) != 0); });
+            break;
+        }
         }
         if (auto ok = p.check(); !ok) fail("pool invariant broken:", ok.error().message());
         if (auto ok = sub.check(); !ok) fail("subnet invariant broken:", ok.error().message());
         const auto st = p.stats();
         if (st.total != st.free + st.assigned + st.cooling) fail("stats do not add up");
-        if (st.assigned != p.allocations().size()) fail("assigned differs from the pods");
+        // Counted: every address held on an ENI serving pods (a key's further ones included).
+        std::uint64_t served = 0;
+        for (const auto& [k, a] : p.allocations()) served += p.enis()[a.eni].serves_pods() ? 1u : 0u;
+        for (const auto& [k, a] : p.extra_holdings()) served += p.enis()[a.eni].serves_pods() ? 1u : 0u;
+        if (st.assigned != served) fail("assigned differs from the addresses held");
     }
 }
 
