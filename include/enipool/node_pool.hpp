@@ -168,6 +168,17 @@ public:
         std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< 0 allowed
         bool reclaim_cooling_when_exhausted = false;  ///< take the oldest cooling address rather than fail
         std::uint64_t max_pods = 0;                   ///< ceiling on pod addresses; 0 = from limits
+        /// The network card whose datastore this pool is: ipamd keeps one per card
+        /// (ENABLE_MULTI_NIC). 0 is the default card. On a card above 0 the pool holds only
+        /// that card's ENIs, attaches new ones there, and may hold as many ENIs serving pods
+        /// as ipamd's hasRoomForEni allows (ipamd.go L2592-2621): the default card's ENIs
+        /// (type.max_enis, not the card's own), capped by budget.max_enis (MAX_ENI), minus
+        /// budget.reserved_enis and budget.excluded_enis read as that card's unmanaged and
+        /// excluded ENIs; budget.trunk_eni and custom_networking do not apply (the trunk and
+        /// the primary ENI are on card 0). The card's own ENI limit still bounds attaches
+        /// (EC2 would refuse one more). max_pods should be the node's: ipamd compares each
+        /// card's total with it.
+        unsigned network_card = 0;
         typename Policy::config policy{};
         typename Warm::config warm{};
     };
@@ -212,7 +223,8 @@ public:
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
     /// policy on a type that is neither Nitro nor bare metal), `malformed_config` (negative
-    /// cooldown, or warm settings the strategy's check_config rejects).
+    /// cooldown, a network card above 0 the type does not list besides its default, or
+    /// warm settings the strategy's check_config rejects).
     [[nodiscard]] static result<node_pool> create(config cfg, clock_type& clk) {
         if (auto ok = validate(cfg.type); !ok) return ok.error();
         if (Policy::needs_prefix_support && !cfg.type.supports_prefixes())
@@ -220,6 +232,9 @@ public:
                          fmt::format("{} is not Nitro and not bare metal", cfg.type.name));
         if (cfg.cooldown < std::chrono::nanoseconds::zero())
             return error(errc::malformed_config, "the cooldown must not be negative");
+        if (cfg.network_card != 0 && !has_secondary_card(cfg.type, cfg.network_card))
+            return error(errc::malformed_config,
+                         fmt::format("network card {} is not a card above the default of {}", cfg.network_card, cfg.type.name));
         if constexpr (requires { Warm::check_config(cfg.warm); })
             if (auto ok = Warm::check_config(cfg.warm); !ok) return ok.error();
         return node_pool(std::move(cfg), clk);
@@ -447,7 +462,9 @@ public:
     /// O(CIDRs + ENIs). Errors: `duplicate_eni` (id, or device index on that card, known),
     /// `eni_limit_reached` (the card allows no further ENI), `slot_limit_reached` (more CIDRs
     /// than slots), `conflicting_grant` (primary or a CIDR outside the subnet, a CIDR neither
-    /// /28 nor /32, or overlapping anything the pool holds). Nothing changes on error.
+    /// /28 nor /32, overlapping anything the pool holds, or an ENI on another network card
+    /// than the pool's: ipamd keeps each card's ENIs in that card's datastore). Nothing
+    /// changes on error.
     [[nodiscard]] result<void> add_eni(const eni_spec& spec) { return add_eni_at(spec, now()); }
 
     /// Removes an ENI (its CIDRs leave the pool). O(CIDRs + ENIs).
@@ -583,7 +600,8 @@ public:
         v.cooling = s.cooling;
         v.free = s.free;
         v.max_pods = max_pods_;
-        v.max_enis = usable_enis(cfg_.type, cfg_.budget);
+        v.network_card = cfg_.network_card;
+        v.max_enis = max_serving_enis();
         v.slots_per_eni = cfg_.type.slots_per_eni();
         for (const action& a : in_flight_) (is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) = true;
         v.last_shrink = last_shrink_;
@@ -637,9 +655,9 @@ public:
     }
 
     /// What to ask EC2 for now: builds the view, asks the warm strategy, drops growth while
-    /// growth is in flight and shrink while shrink is, clips to the limits (usable ENIs,
-    /// the cards' ENIs, the ENI's free slots, max pods), stamps request ids, device index
-    /// and card, marks CIDRs / ENIs being released as leaving (no longer handed out; a CIDR
+    /// growth is in flight and shrink while shrink is, clips to the limits (view.max_enis,
+    /// the pool's card's ENIs, the ENI's free slots, max pods), stamps request ids, the
+    /// lowest device index free on the pool's card and the card, marks CIDRs / ENIs being released as leaving (no longer handed out; a CIDR
     /// no pod holds is released, its cooling addresses dropped), and remembers the actions
     /// as in flight. O(ENIs + slots + actions + cooling addresses of released CIDRs).
     [[nodiscard]] std::vector<action> plan() {
@@ -648,29 +666,29 @@ public:
         std::vector<action> out;
         std::uint64_t capacity = v.total;
         unsigned serving = 0;
-        unsigned on_default_card = 0;
+        unsigned on_card = 0;
         for (const eni& x : enis_) {
             if (x.vacant()) continue;
             if (x.serves_pods()) ++serving;
-            if (x.network_card() == cfg_.type.default_network_card_index) ++on_default_card;
+            if (x.network_card() == home_card()) ++on_card;
         }
         for (const action& a : in_flight_)
             if (std::holds_alternative<attach_eni>(a)) {
                 ++serving;
-                ++on_default_card;
+                ++on_card;
             }
         for (action& a : wanted) {
             if (is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) continue;
             if (auto* at = std::get_if<attach_eni>(&a)) {
-                if (!v.may_grow || serving >= v.max_enis || on_default_card >= cfg_.type.max_enis) continue;
+                if (!v.may_grow || serving >= v.max_enis || on_card >= home_card_limit()) continue;
                 const unsigned count = clip_count(at->mode, at->count, cfg_.type.slots_per_eni(), capacity);
                 if (count == 0) continue;
                 at->count = count;
-                at->network_card = cfg_.type.default_network_card_index;
+                at->network_card = home_card();
                 at->device_index = lowest_free_device_index(out);
                 capacity += count * unit(at->mode);
                 ++serving;
-                ++on_default_card;
+                ++on_card;
             } else if (auto* as = std::get_if<assign_to_eni>(&a)) {
                 const auto index = eni_index(as->eni_id);
                 if (!v.may_grow || !index) continue;
@@ -936,7 +954,7 @@ private:
     }
 
     unsigned lowest_free_device_index(const std::vector<action>& planned) const noexcept {
-        const unsigned card = cfg_.type.default_network_card_index;
+        const unsigned card = home_card();
         for (unsigned d = 0;; ++d) {
             bool used = false;
             for (const eni& x : enis_) used = used || (!x.vacant() && x.network_card() == card && x.device_index() == d);
@@ -1125,6 +1143,9 @@ private:
 
     result<void> add_eni_at(const eni_spec& spec, timestamp t) {
         if (spec.id.empty()) return error(errc::conflicting_grant, "the ENI has no id");
+        if (spec.network_card != home_card())
+            return error(errc::conflicting_grant, fmt::format("{} is on network card {}; this pool is card {}'s datastore",
+                                                              spec.id, spec.network_card, home_card()));
         unsigned on_card = 0, live = 0;
         std::optional<std::size_t> hole;
         for (std::size_t i = 0; i < enis_.size(); ++i) {
@@ -1171,6 +1192,34 @@ private:
         for (const network_card& c : cfg_.type.network_cards)
             if (c.index == card) return c.max_enis;
         return card == cfg_.type.default_network_card_index ? cfg_.type.max_enis : 0;
+    }
+
+    // A card above 0 that the type lists and that is not its default card.
+    static bool has_secondary_card(const instance_type& type, unsigned card) noexcept {
+        if (card == type.default_network_card_index) return false;
+        return std::any_of(type.network_cards.begin(), type.network_cards.end(),
+                           [&](const network_card& c) { return c.index == card && c.max_enis != 0; });
+    }
+
+    // The card the pool's ENIs are on: config::network_card, 0 meaning the default card.
+    unsigned home_card() const noexcept {
+        return cfg_.network_card == 0 ? cfg_.type.default_network_card_index : cfg_.network_card;
+    }
+
+    // ENIs the pool's card allows (card 0: the type's max_enis, as before cards were modelled).
+    unsigned home_card_limit() const noexcept {
+        return cfg_.network_card == 0 ? cfg_.type.max_enis : card_limit(cfg_.network_card);
+    }
+
+    // view().max_enis: usable_enis on card 0; above it ipamd's hasRoomForEni (ipamd.go
+    // L2592-2621): c.maxENI (the default card's ENIs, capped by MAX_ENI) minus the card's
+    // unmanaged and excluded ENIs; the trunk is reserved on card 0 only. See config::network_card.
+    unsigned max_serving_enis() const noexcept {
+        if (cfg_.network_card == 0) return usable_enis(cfg_.type, cfg_.budget);
+        eni_budget b = cfg_.budget;
+        b.trunk_eni = false;
+        b.custom_networking = false;
+        return usable_enis(cfg_.type, b);
     }
 
     result<void> add_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs, timestamp t) {

@@ -91,7 +91,12 @@ struct pool_view {
     unsigned total_prefixes = 0;
     unsigned free_prefixes = 0;    ///< wholly free /28s (no address assigned or cooling)
     std::uint64_t max_pods = 0;    ///< ceiling on pod addresses (0: none)
-    unsigned max_enis = 0;         ///< ENIs that may serve pods (limits.hpp usable_enis)
+    /// The network card whose datastore this pool is (ipamd keeps one per card; 0 is the
+    /// default card). New ENIs are attached on it.
+    unsigned network_card = 0;
+    /// ENIs that may serve pods: limits.hpp usable_enis on card 0; on a card above 0,
+    /// ipamd's hasRoomForEni bound (node_pool's config::network_card)
+    unsigned max_enis = 0;
     unsigned slots_per_eni = 0;
     bool growth_in_flight = false; ///< an attach / assign is planned and not yet applied
     bool shrink_in_flight = false; ///< a release / detach is planned and not yet applied

@@ -32,12 +32,17 @@ public:
     view_builder& shrink_in_flight(bool b) { v_.shrink_in_flight = b; return *this; }
     view_builder& last_shrink(enipool::timestamp t) { v_.last_shrink = t; return *this; }
 
-    /// Starts a new ENI serving pods; the first one is the primary (device index 0).
+    /// The pool's network card (before the first eni()): its ENIs are on it; above card 0
+    /// none of them is the primary.
+    view_builder& card(unsigned c) { v_.network_card = c; return *this; }
+
+    /// Starts a new ENI serving pods; the first one is the primary (device index 0 of card 0).
     view_builder& eni(enipool::timestamp attached_at = {}) {
         enipool::eni_view e;
         e.device_index = static_cast<unsigned>(v_.enis.size());
         e.id = "eni-" + std::to_string(e.device_index);
-        e.primary = e.device_index == 0;
+        e.network_card = v_.network_card;
+        e.primary = e.device_index == 0 && v_.network_card == 0;
         e.slots_total = v_.slots_per_eni;
         e.attached_at = attached_at;
         v_.enis.push_back(std::move(e));

@@ -48,6 +48,7 @@ struct vpc_knobs {
 
 struct vpc_stats {
     bool prefix_mode = false;
+    bool above_card_0 = false;        // a datastore of a network card above 0
     ll total = 0, assigned = 0, cooling = 0;
     ll total_prefixes = 0, free_prefixes = 0;
     ll max_pods = 0;                  // 0: none
@@ -59,6 +60,7 @@ struct vpc_stats {
 inline vpc_stats stats_of(const enipool::pool_view& v) {
     vpc_stats s;
     s.prefix_mode = v.mode == enipool::address_mode::prefix;
+    s.above_card_0 = v.network_card > 0;
     for (const auto& e : v.enis) {
         if (e.efa_only) continue;
         s.total_prefixes += e.prefixes;
@@ -72,6 +74,14 @@ inline vpc_stats stats_of(const enipool::pool_view& v) {
     s.max_pods = to_ll(v.max_pods);
     s.max_ips_per_eni = ll{v.slots_per_eni} * (s.prefix_mode ? 16 : 1);
     return s;
+}
+
+// Network cards above 0: ipamd's DefaultWarmIPTarget = DefaultMinimumIPTarget = 1 replace
+// whatever is configured (ipamd.go L205-207, datastoreTargetState L2181-2186, tryFreeENI
+// L859-867); WARM_PREFIX_TARGET still reaches getDeletableENI.
+inline vpc_knobs knobs_for_card(vpc_knobs k, unsigned card) {
+    if (card > 0) k.warm_ip = k.min_ip = 1;
+    return k;
 }
 
 inline ll warm_ip_of(const vpc_knobs& k) { return k.warm_ip.value_or(0); }
@@ -113,7 +123,8 @@ inline bool is_too_low(const vpc_stats& s, const vpc_knobs& k) {
 // Units to ask for on the first ENI with a free slot (before its slots cap it).
 inline ll growth_request(const vpc_stats& s, const vpc_knobs& k) {
     if (!s.prefix_mode) return warm_target_defined(k) ? short_ips(s, k) : s.max_ips_per_eni;
-    if (warm_target_defined(k)) return std::max(ll{1}, div_ceil(short_ips(s, k), 16));
+    // getPrefixesNeeded: max(1, short), short in /28s on card 0 only (ipamd.go L2209).
+    if (warm_target_defined(k)) return std::max(ll{1}, s.above_card_0 ? short_ips(s, k) : div_ceil(short_ips(s, k), 16));
     return std::max(ll{1}, k.warm_prefix.value_or(0) - s.free_prefixes);
 }
 
@@ -136,7 +147,7 @@ inline ll over_prefixes(const vpc_stats& s, const vpc_knobs& k) {
 
 // CIDRs to give back when the pool is too high (0: it is not).
 inline ll cidrs_over(const vpc_stats& s, const vpc_knobs& k) {
-    if (warm_target_defined(k)) return s.prefix_mode ? over_prefixes(s, k) : over(s, k);
+    if (warm_target_defined(k)) return s.prefix_mode && !s.above_card_0 ? over_prefixes(s, k) : over(s, k);
     if (s.prefix_mode) return max0(s.free_prefixes - k.warm_prefix.value_or(0));
     return 0;  // WARM_ENI_TARGET never frees single IPs
 }
@@ -193,7 +204,8 @@ inline ll releasable(const enipool::pool_view& v, unsigned length, ll delay_s) {
     return n;
 }
 
-inline growth_expect vpc_expect_growth(const enipool::pool_view& v, const vpc_knobs& k) {
+inline growth_expect vpc_expect_growth(const enipool::pool_view& v, const vpc_knobs& knobs) {
+    const vpc_knobs k = knobs_for_card(knobs, v.network_card);
     const vpc_stats s = stats_of(v);
     if (!is_too_low(s, k)) return {};
     return expect_growth(v, growth_request(s, k), k.clip_to_max_pods);
@@ -213,7 +225,8 @@ inline bool vpc_releasable(const enipool::pool_view& v, const enipool::eni_view&
 
 // The ENIs a release takes CIDRs from, in order, with how many: tryUnassignCidrsFromAll
 // walks the ENIs and takes up to `over` freeable CIDRs (wholly free ones in enipool).
-inline std::vector<std::pair<std::string, ll>> vpc_expect_releases(const enipool::pool_view& v, const vpc_knobs& k) {
+inline std::vector<std::pair<std::string, ll>> vpc_expect_releases(const enipool::pool_view& v, const vpc_knobs& knobs) {
+    const vpc_knobs k = knobs_for_card(knobs, v.network_card);
     const vpc_stats s = stats_of(v);
     std::vector<std::pair<std::string, ll>> out;
     if (is_too_low(s, k) || v.shrink_in_flight) return out;
@@ -260,8 +273,9 @@ inline ll others_lanes(const enipool::pool_view& v, const enipool::eni_view& e, 
 
 // shouldRemoveExtraENIs: with IP targets always; else available >= (target + 1) x
 // maxIPsPerENI, or (prefix mode) CheckFreeableENIexists.
-inline bool vpc_should_remove_extra_enis(const enipool::pool_view& v, const vpc_knobs& k) {
-    if (warm_target_defined(k)) return true;
+inline bool vpc_should_remove_extra_enis(const enipool::pool_view& v, const vpc_knobs& knobs) {
+    const vpc_knobs k = knobs_for_card(knobs, v.network_card);
+    if (warm_target_defined(k)) return true;  // always above card 0
     const vpc_stats s = stats_of(v);
     const ll target = (s.prefix_mode ? k.warm_prefix.value_or(0) : k.warm_eni) + 1;
     if (available(s, k) >= target * s.max_ips_per_eni) return true;
@@ -273,7 +287,8 @@ inline bool vpc_should_remove_extra_enis(const enipool::pool_view& v, const vpc_
 
 // getDeletableENI, or with strict_detach: the rest is not too low (and keeps
 // WARM_PREFIX_TARGET wholly free /28s).
-inline bool vpc_deletable(const enipool::pool_view& v, const enipool::eni_view& e, const vpc_knobs& k) {
+inline bool vpc_deletable(const enipool::pool_view& v, const enipool::eni_view& e, const vpc_knobs& knobs) {
+    const vpc_knobs k = knobs_for_card(knobs, v.network_card);
     if (e.primary || e.trunk || e.efa || e.efa_only) return false;
     if ((v.now - e.attached_at).count() < seconds_ns(k.min_eni_age_s)) return false;
     if (e.cooling != 0 || e.assigned != 0) return false;

@@ -267,6 +267,100 @@ TEST_CASE("plan stamps ids, device index and card; apply adds what EC2 granted",
     REQUIRE(p.check().has_value());
 }
 
+// A type like c6in.32xlarge but with unequal cards: the default card 0 takes 3 ENIs, card 1
+// takes `card1_enis` (m5.large's 10 IPv4 per ENI). The config of a pool on card 1.
+pool_of<>::config card1_config(unsigned card1_enis) {
+    pool_of<>::config cfg;
+    cfg.type = m5_large();
+    cfg.type.name = "test.two-cards";
+    cfg.type.network_cards = {{0, 3}, {1, card1_enis}};
+    cfg.network_card = 1;
+    return cfg;
+}
+
+// Queues an attach (bogus device index and card), plans it and grants ENI eni-g<n> with
+// 10.0.<n>.0/28. Returns the attach as planned.
+attach_eni attach_granted(pool_of<>& p, std::uint8_t n) {
+    p.configuration().warm.queue->push_back(attach_eni{0, address_mode::prefix, 1, 7, 5});
+    const auto actions = p.plan();
+    REQUIRE(actions.size() == 1);
+    grant g{fmt::format("eni-g{}", n), 0, ipv4_address(10, 0, 254, n), cidr("10.0.0.0/16"),
+            {ipv4_prefix::truncate(ipv4_address(10, 0, n, 0), 28)}};
+    REQUIRE(p.apply(outcome{actions[0], g}).has_value());
+    return std::get<attach_eni>(actions[0]);
+}
+
+TEST_CASE("a card-1 pool attaches on card 1 at the lowest free device index, up to hasRoomForEni's bound",
+          "[node_pool][plan][network_card]") {
+    manual_clock clk;
+    auto cfg = card1_config(4);
+    cfg.budget.trunk_eni = true;  // ipamd reserves the trunk on card 0 only (hasRoomForEni)
+    auto p = make_pool<pool_of<>>(clk, cfg);
+    // hasRoomForEni: c.maxENI = the default card's 3 ENIs (not card 1's 4), no trunk: 3.
+    CHECK(p.view().network_card == 1);
+    CHECK(p.view().max_enis == 3);
+    // One ENI already on card 1 at device index 1; device index 0 of card 1 is free.
+    auto first = eni_in_test_subnet("eni-a", 1, {cidr("10.0.0.0/28")});
+    first.network_card = 1;
+    REQUIRE(p.add_eni(first).has_value());
+    CHECK_FALSE(p.view().enis.front().primary);  // the primary ENI is device 0 of card 0
+    // An ENI of card 0 belongs to card 0's datastore: refused, naming both cards.
+    fails_without_change(p, errc::conflicting_grant, [&] {
+        auto r = p.add_eni(eni_in_test_subnet("eni-z", 2, {}));
+        if (!r) CHECK_THAT(r.error().message(), Catch::Contains("eni-z is on network card 0; this pool is card 1"));
+        return r;
+    });
+    // Attaches: card 1, device 0 then 2 (the lowest free on card 1), then none: 3 ENIs.
+    const auto a1 = attach_granted(p, 1);
+    CHECK(a1.network_card == 1);
+    CHECK(a1.device_index == 0);
+    const auto a2 = attach_granted(p, 2);
+    CHECK(a2.network_card == 1);
+    CHECK(a2.device_index == 2);
+    CHECK(p.view().enis.back().network_card == 1);
+    CHECK(p.view().enis.size() == 3);
+    p.configuration().warm.queue->push_back(attach_eni{0, address_mode::prefix, 1, 0, 1});
+    CHECK(p.plan().empty());  // 3 ENIs serve pods: hasRoomForEni is false
+    REQUIRE(p.check().has_value());
+}
+
+TEST_CASE("a card-1 pool: MAX_ENI and the card's own limit bound it, an unknown card is refused",
+          "[node_pool][network_card]") {
+    manual_clock clk;
+    auto cfg = card1_config(4);
+    cfg.budget.max_enis = 2;  // MAX_ENI caps c.maxENI
+    CHECK(make_pool<pool_of<>>(clk, cfg).view().max_enis == 2);
+    cfg.budget.max_enis.reset();
+    cfg.budget.reserved_enis = 1;  // an unmanaged ENI on card 1 (unmanagedENI[1])
+    cfg.budget.custom_networking = true;  // the primary ENI is on card 0: no effect here
+    CHECK(make_pool<pool_of<>>(clk, cfg).view().max_enis == 2);
+    // Card 1 takes only 2 ENIs: hasRoomForEni says 3, EC2 would refuse the third attach.
+    cfg = card1_config(2);
+    auto p = make_pool<pool_of<>>(clk, cfg);
+    CHECK(p.view().max_enis == 3);
+    (void)attach_granted(p, 1);
+    (void)attach_granted(p, 2);
+    p.configuration().warm.queue->push_back(attach_eni{0, address_mode::prefix, 1, 0, 0});
+    CHECK(p.plan().empty());
+    // A card the type does not list is no datastore of this node.
+    cfg.network_card = 2;
+    const auto refused = pool_of<>::create(cfg, clk);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code() == errc::malformed_config);
+}
+
+TEST_CASE("a card-0 pool refuses an ENI of card 1, which is card 1's datastore's", "[node_pool][network_card]") {
+    manual_clock clk;
+    auto cfg = card1_config(4);
+    cfg.network_card = 0;
+    auto p = make_pool<pool_of<>>(clk, cfg);
+    CHECK(p.view().network_card == 0);
+    CHECK(p.view().max_enis == 3);
+    auto spec = eni_in_test_subnet("eni-1", 0, {});
+    spec.network_card = 1;
+    fails_without_change(p, errc::conflicting_grant, [&] { return p.add_eni(spec); });
+}
+
 TEST_CASE("prefix_first falls back to secondary IPs on insufficient_cidr_blocks", "[node_pool][plan]") {
     manual_clock clk;
     auto p = make_pool<pool_of<>>(clk);

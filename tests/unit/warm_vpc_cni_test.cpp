@@ -478,11 +478,118 @@ TEST_CASE("the growth unit follows view.mode (prefix_first falling back)", "[war
     CHECK(s.units == 8);
 }
 
+// --- network cards above 0: ipamd's own targets 1 and 1 (ipamd.go L205-207) ------------------
+
+TEST_CASE("card 1: WARM_IP_TARGET and MINIMUM_IP_TARGET are 1 whatever is configured", "[warm][vpc_cni][card]") {
+    const vpc_cni_warm w(ip_targets(5, 10));
+    CHECK(w.warm_ip(1) == 1);
+    CHECK(w.minimum_ip(1) == 1);
+    CHECK(w.warm_ip(0) == 5);
+    CHECK(vpc_cni_warm(vpc_cni_warm_config{}).ip_targets_set(1));  // no IP target configured: still set on card 1
+    // eni-0 of card 1: 3 pods, 1 free IP. total 4, available 1.
+    // card 1: short = max(1 - 1, 0, 1 - 4) = 0: not too low; over = min(max(1 - 1, 0), 4 - 1) = 0.
+    const auto card1 = m5_secondary().card(1).eni().secondaries(3, 'a').secondary('f').build();
+    CHECK(plan_of(ip_targets(5, 10), card1).empty());
+    // The same pool on card 0: short = max(5 - 1, 10 - 4) = 6; eni-0 has 9 - 4 = 5 free slots.
+    auto card0 = card1;
+    card0.network_card = 0;
+    const auto s0 = summarize(plan_of(ip_targets(5, 10), card0));
+    CHECK(s0.grow_eni == "eni-0");
+    CHECK(s0.units == 5);
+    // An empty ENI of card 1 with the default config (WARM_ENI_TARGET 1, no IP target):
+    // short = max(1 - 0, 1 - 0) = 1 -> one IP, where card 0 asks maxIPsPerENI = 9.
+    const auto empty1 = m5_secondary().card(1).eni().build();
+    const auto e1 = summarize(plan_of({}, empty1));
+    CHECK(e1.grow_eni == "eni-0");
+    CHECK(e1.units == 1);
+}
+
+TEST_CASE("card 1 in prefix mode: short and over are counted in addresses, not /28s", "[warm][vpc_cni][card][prefix]") {
+    // eni-0 of card 1: a full /28 (16 pods) and a wholly free one. total 32, assigned 16,
+    // available 16. Card 1 (1/1): short = max(1 - 16, 0, 1 - 32) = 0; over = min(max(16 - 1,
+    // 0), 32 - 1) = 15 addresses, taken as 15 CIDRs: the one freeable /28 is released.
+    const auto v = m5_prefix().card(1).eni().prefix(16).prefix(0).build();
+    const vpc_cni_warm w{vpc_cni_warm_config{}};
+    const auto c = vpc_cni_warm::counts_of(v);
+    CHECK(w.shortfall(c) == 0);
+    CHECK(w.excess(c) == 15);
+    const auto s = summarize(plan_of({}, v));
+    CHECK(s.growth_actions == 0);
+    CHECK(s.released == 1);
+    // Card 0 with WARM_IP_TARGET = MINIMUM_IP_TARGET = 1 rounds to /28s: over_prefixes =
+    // min(1 free, 2 - ceil((16 + 1) / 16) = 0, 2 - ceil(1 / 16) = 1) = 0: nothing released.
+    auto card0 = v;
+    card0.network_card = 0;
+    CHECK(vpc_cni_warm(ip_targets(1, 1)).excess(vpc_cni_warm::counts_of(card0)) == 0);
+    CHECK(summarize(plan_of(ip_targets(1, 1), card0)).released == 0);
+    // 15 of 16 addresses used: available 1, short 0 -> card 1 does not grow, while card 0 with
+    // WARM_PREFIX_TARGET 1 (no IP target) does: available 1 < 16 x 1.
+    vpc_cni_warm_config warm_prefix_1;
+    warm_prefix_1.warm_prefix_target = 1;
+    const auto nearly_full = m5_prefix().card(1).eni().prefix(15).build();
+    CHECK_FALSE(vpc_cni_warm(warm_prefix_1).too_low(vpc_cni_warm::counts_of(nearly_full)));
+    auto nearly_full0 = nearly_full;
+    nearly_full0.network_card = 0;
+    CHECK(vpc_cni_warm(warm_prefix_1).too_low(vpc_cni_warm::counts_of(nearly_full0)));
+    // Full: available 0, short = max(1 - 0, 1 - 16) = 1 -> getPrefixesNeeded max(1, 1) = 1 /28,
+    // though WARM_PREFIX_TARGET asks 3 (IP targets take precedence, ipamd.go L2724).
+    warm_prefix_1.warm_prefix_target = 3;
+    const auto full = summarize(plan_of(warm_prefix_1, m5_prefix().card(1).eni().prefix(16).build()));
+    CHECK(full.grow_eni == "eni-0");
+    CHECK(full.units == 1);
+}
+
+TEST_CASE("card 1: the ENI removal gate is always open, and getDeletableENI keeps 1 warm address", "[warm][vpc_cni][card][detach]") {
+    // Secondary mode, default config (WARM_ENI_TARGET 1). eni-0 of card 1: 2 pods, 1 free IP;
+    // eni-1: 2 free IPs, attached at 0 (now 3600 s). The last decrease 10 s ago (no release).
+    const auto v = m5_secondary().card(1).now(3600s).last_shrink(3590s).eni().secondaries(2, 'a').secondary('f')
+                       .eni().secondaries(2, 'f').build();
+    // total 5, available 3: short = 0. Card 0 would gate: 3 < (1 + 1) x 9 = 18.
+    auto card0 = v;
+    card0.network_card = 0;
+    card0.enis.front().primary = true;
+    CHECK_FALSE(vpc_cni_warm(vpc_cni_warm_config{}).should_remove_extra_enis(card0));
+    CHECK(vpc_cni_warm(vpc_cni_warm_config{}).should_remove_extra_enis(v));
+    // getDeletableENI(1, 1): eni-1 is not needed: the others keep 1 warm (>= 1) and 3 in
+    // total (>= 1). eni-0 is no primary on card 1, but holds pods.
+    const auto s = summarize(plan_of({}, v));
+    CHECK(s.detach_eni == "eni-1");
+    CHECK(s.growth_actions == 0);
+    // eni-0 without its free IP: eni-1 holds the only warm addresses (others 0 < 1): kept.
+    const auto needed = m5_secondary().card(1).now(3600s).last_shrink(3590s).eni().secondaries(2, 'a')
+                            .eni().secondaries(2, 'f').build();
+    CHECK_FALSE(vpc_cni_warm(vpc_cni_warm_config{}).deletable_eni(needed).has_value());
+    // Prefix mode rounds the 1 up to a /28 (isRequiredForWarmIPTarget): eni-0 has 1 free
+    // address < 16, so eni-1's free /28 is kept.
+    const auto pd = m5_prefix().card(1).now(3600s).last_shrink(3590s).eni().prefix(15).eni().prefix(0).build();
+    CHECK_FALSE(vpc_cni_warm(vpc_cni_warm_config{}).deletable_eni(pd).has_value());
+}
+
+TEST_CASE("card 1: growth attaches a new ENI on card 1 at a free device index", "[warm][vpc_cni][card]") {
+    // eni-0 of card 1 full (9 pods): short = 1 -> a new ENI of min(1, 9) = 1 IP, on card 1,
+    // device index 1 (eni-0 holds 0).
+    const auto v = m5_secondary().card(1).eni().secondaries(9, 'a').build();
+    const auto plan = plan_of({}, v);
+    REQUIRE(plan.size() == 1);
+    const auto* at = std::get_if<enipool::attach_eni>(&plan.front());
+    REQUIRE(at != nullptr);
+    CHECK(at->network_card == 1);
+    CHECK(at->device_index == 1);
+    CHECK(at->count == 1);
+}
+
 // --- differential: plan() against the plain formulas on random views ------------------------
 
 TEST_CASE("vpc_cni_warm::plan agrees with the reference formulas on random pools", "[warm][vpc_cni][property]") {
     rc::prop("growth, releases and detach match warm_reference, with and without the options", [] {
-        const enipool::pool_view v = *enipool_test::random_view();
+        enipool::pool_view v = *enipool_test::random_view();
+        if (*rc::gen::inRange(0, 4) == 0) {  // a datastore of network card 1: no primary ENI
+            v.network_card = 1;
+            for (auto& e : v.enis) {
+                e.network_card = 1;
+                e.primary = false;
+            }
+        }
         vpc_cni_warm_config c;
         warm_ref::vpc_knobs k;
         c.warm_eni_target = *rc::gen::inRange(0u, 3u);

@@ -44,14 +44,13 @@ namespace enipool::detail {
         std::count_if(v.enis.begin(), v.enis.end(), [](const eni_view& e) { return e.serves_pods; }));
 }
 
-/// The device index a new ENI gets: one past the highest on the primary ENI's card. O(ENIs).
+/// The device index a new ENI gets: one past the highest on the pool's card
+/// (view.network_card), so free on that card (the node pool then takes the lowest free one,
+/// as ipamd's awsGetFreeDeviceNumber does). O(ENIs).
 [[nodiscard]] inline unsigned next_device_index(const pool_view& v) noexcept {
-    unsigned card = 0;
-    for (const eni_view& e : v.enis)
-        if (e.primary) card = e.network_card;
     unsigned next = 0;
     for (const eni_view& e : v.enis)
-        if (e.network_card == card) next = std::max(next, e.device_index + 1);
+        if (e.network_card == v.network_card) next = std::max(next, e.device_index + 1);
     return next;
 }
 
@@ -65,11 +64,11 @@ namespace enipool::detail {
 }
 
 /// The growth step: `want` units of view.mode on the first ENI that serves pods and has a
-/// free slot (at most its free slots), else on a new ENI if fewer than view.max_enis serve
-/// pods (at most view.slots_per_eni). Nothing when `want` is 0, growth is in flight, the
-/// growth policy backs off, or (with `clip_to_max_pods`) max_pods is reached; without it,
-/// the count is not clipped to max pods (the VPC CNI's way: it stops growing only once the
-/// total reaches max pods). O(ENIs).
+/// free slot (at most its free slots), else on a new ENI on view.network_card if fewer than
+/// view.max_enis serve pods (at most view.slots_per_eni). Nothing when `want` is 0, growth
+/// is in flight, the growth policy backs off, or (with `clip_to_max_pods`) max_pods is
+/// reached; without it, the count is not clipped to max pods (the VPC CNI's way: it stops
+/// growing only once the total reaches max pods).
 /// ENIs for which `skip(eni)` holds are passed over. O(ENIs).
 template <class Skip>
 void plan_growth(const pool_view& v, std::uint64_t want, std::vector<action>& out, bool clip_to_max_pods, Skip skip) {
@@ -84,10 +83,7 @@ void plan_growth(const pool_view& v, std::uint64_t want, std::vector<action>& ou
     }
     if (serving_enis(v) >= v.max_enis || v.slots_per_eni == 0) return;
     const auto count = static_cast<unsigned>(std::min<std::uint64_t>(want, v.slots_per_eni));
-    unsigned card = 0;
-    for (const eni_view& e : v.enis)
-        if (e.primary) card = e.network_card;
-    out.emplace_back(attach_eni{0, v.mode, count, next_device_index(v), card});
+    out.emplace_back(attach_eni{0, v.mode, count, next_device_index(v), v.network_card});
 }
 
 inline void plan_growth(const pool_view& v, std::uint64_t want, std::vector<action>& out,

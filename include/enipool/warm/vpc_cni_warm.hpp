@@ -115,6 +115,16 @@ struct vpc_cni_warm_config {
 ///
 /// ipamd walks its ENIs in Go map order, which is unspecified; enipool walks them in
 /// device-index order for growth and releases, and frees the last deletable ENI.
+///
+/// A view of a network card above 0 (view.network_card, one of ipamd's per-card
+/// datastores with ENABLE_MULTI_NIC) is decided as ipamd does there, whatever the config
+/// says: WARM_IP_TARGET = MINIMUM_IP_TARGET = 1 (DefaultWarmIPTarget /
+/// DefaultMinimumIPTarget, ipamd.go L205-207; datastoreTargetState L2177-2186, tryFreeENI
+/// L859-867), so IP targets are always set; short and over are counted in addresses even
+/// in prefix mode (the /28 rounding is for the default card only, L2209) and used as
+/// counts of /28s (getPrefixesNeeded L2714-2731, tryUnassignCidrsFromAll L892-941);
+/// shouldRemoveExtraENIs is always true (L1488-1491). WARM_PREFIX_TARGET still reaches
+/// getDeletableENI (tryFreeENI passes c.warmPrefixTarget). enipool's options still apply.
 class vpc_cni_warm {
 public:
     using config = vpc_cni_warm_config;
@@ -132,7 +142,13 @@ public:
         std::uint64_t free_prefixes = 0;
         std::uint64_t max_pods = 0;
         std::uint64_t slots_per_eni = 0;
+        unsigned network_card = 0;  ///< the datastore's card (above 0: ipamd's 1/1 targets)
     };
+
+    /// ipamd's DefaultWarmIPTarget and DefaultMinimumIPTarget: the targets of every network
+    /// card above 0 (ipamd.go L205-207).
+    static constexpr std::uint64_t secondary_card_warm_ip = 1;
+    static constexpr std::uint64_t secondary_card_minimum_ip = 1;
 
     /// O(1), no errors.
     explicit vpc_cni_warm(const config& c = {}) noexcept : config_(c) {}
@@ -166,6 +182,7 @@ public:
         c.mode = v.mode;
         c.max_pods = v.max_pods;
         c.slots_per_eni = v.slots_per_eni;
+        c.network_card = v.network_card;
         for (const eni_view& e : v.enis) {
             if (e.efa_only) continue;  // not in ipamd's datastore at all
             c.total_prefixes += e.prefixes;
@@ -180,16 +197,23 @@ public:
         return c;
     }
 
-    /// WARM_IP_TARGET, as ipamd reads it: 0 when unset or 0 (unless zero_ip_target_means_none). O(1).
-    [[nodiscard]] std::uint64_t warm_ip() const noexcept { return config_.warm_ip_target.value_or(0); }
-    /// MINIMUM_IP_TARGET, likewise. O(1).
-    [[nodiscard]] std::uint64_t minimum_ip() const noexcept { return config_.minimum_ip_target.value_or(0); }
+    /// WARM_IP_TARGET, as ipamd reads it for network card `card`: 0 when unset or 0 (unless
+    /// zero_ip_target_means_none); 1 on a card above 0. O(1).
+    [[nodiscard]] std::uint64_t warm_ip(unsigned card = 0) const noexcept {
+        return card > 0 ? secondary_card_warm_ip : config_.warm_ip_target.value_or(0);
+    }
+    /// MINIMUM_IP_TARGET, likewise (1 on a card above 0). O(1).
+    [[nodiscard]] std::uint64_t minimum_ip(unsigned card = 0) const noexcept {
+        return card > 0 ? secondary_card_minimum_ip : config_.minimum_ip_target.value_or(0);
+    }
     /// WARM_PREFIX_TARGET (0 when unset). O(1).
     [[nodiscard]] std::uint64_t warm_prefix() const noexcept { return config_.warm_prefix_target.value_or(0); }
 
     /// ipamd's warmIPTargetsDefined: WARM_IP_TARGET or MINIMUM_IP_TARGET is non-zero (with
-    /// zero_ip_target_means_none: is set). O(1).
-    [[nodiscard]] bool ip_targets_set() const noexcept {
+    /// zero_ip_target_means_none: is set); always on a card above 0 (datastoreTargetState
+    /// returns enabled for it, ipamd.go L2181-2186). O(1).
+    [[nodiscard]] bool ip_targets_set(unsigned card = 0) const noexcept {
+        if (card > 0) return true;
         if (config_.zero_ip_target_means_none)
             return config_.warm_ip_target.has_value() || config_.minimum_ip_target.has_value();
         return warm_ip() != 0 || minimum_ip() != 0;
@@ -207,9 +231,10 @@ public:
     }
 
     /// datastoreTargetState's short = max(warm_ip - available, 0, minimum_ip - total), in
-    /// addresses. O(1).
+    /// addresses, with the card's targets. O(1).
     [[nodiscard]] std::uint64_t shortfall(const counts& c) const noexcept {
-        return std::max(detail::minus_floor0(warm_ip(), available(c)), detail::minus_floor0(minimum_ip(), c.total));
+        return std::max(detail::minus_floor0(warm_ip(c.network_card), available(c)),
+                        detail::minus_floor0(minimum_ip(c.network_card), c.total));
     }
 
     /// isDatastorePoolTooLow: never once total >= max_pods; with IP targets short > 0; else
@@ -217,7 +242,7 @@ public:
     /// maxIPsPerENI, WARM_ENI_TARGET (secondary) or 16, WARM_PREFIX_TARGET (prefix). O(1).
     [[nodiscard]] bool too_low(const counts& c) const noexcept {
         if (c.max_pods != 0 && c.total >= c.max_pods) return false;
-        if (ip_targets_set()) return shortfall(c) > 0;
+        if (ip_targets_set(c.network_card)) return shortfall(c) > 0;
         const bool prefix = c.mode == address_mode::prefix;
         const std::uint64_t unit = prefix ? addresses_per_prefix : max_ips_per_eni(c);
         const std::uint64_t target = prefix ? warm_prefix() : config_.warm_eni_target;
@@ -226,26 +251,32 @@ public:
     }
 
     /// Units to ask for when too low (before the ENI's slots cap them): secondary: short, or
-    /// maxIPsPerENI without IP targets; prefix (getPrefixesNeeded): max(1, ceil(short / 16)),
-    /// or max(1, WARM_PREFIX_TARGET - free prefixes) without IP targets. O(1).
+    /// maxIPsPerENI without IP targets; prefix (getPrefixesNeeded): max(1, ceil(short / 16))
+    /// (on a card above 0 max(1, short): short stays in addresses), or max(1,
+    /// WARM_PREFIX_TARGET - free prefixes) without IP targets. O(1).
     [[nodiscard]] std::uint64_t growth_units(const counts& c) const noexcept {
-        if (c.mode == address_mode::secondary) return ip_targets_set() ? shortfall(c) : max_ips_per_eni(c);
-        const std::uint64_t need = ip_targets_set() ? detail::ceil_div(shortfall(c), addresses_per_prefix)
-                                                    : detail::minus_floor0(warm_prefix(), c.free_prefixes);
+        const bool targets = ip_targets_set(c.network_card);
+        if (c.mode == address_mode::secondary) return targets ? shortfall(c) : max_ips_per_eni(c);
+        std::uint64_t need = detail::minus_floor0(warm_prefix(), c.free_prefixes);
+        if (targets) need = c.network_card > 0 ? shortfall(c) : detail::ceil_div(shortfall(c), addresses_per_prefix);
         return std::max<std::uint64_t>(1, need);
     }
 
-    /// CIDRs to free when the pool is too high (0: not too high). With IP targets, secondary:
-    /// over = min(max(available - warm_ip, 0), total - minimum_ip); prefix: over_prefixes =
-    /// min(free_prefixes, total_prefixes - ceil((assigned + warm_ip) / 16), total_prefixes -
-    /// ceil(minimum_ip / 16)), floored at 0. Without: prefix mode free_prefixes -
-    /// WARM_PREFIX_TARGET (computeExtraPrefixesOverWarmTarget); secondary mode 0. O(1).
+    /// CIDRs to free when the pool is too high (0: not too high). With IP targets, secondary
+    /// mode or a card above 0 (even in prefix mode, where this count of addresses is taken
+    /// as a count of /28s): over = min(max(available - warm_ip, 0), total - minimum_ip);
+    /// prefix mode on card 0: over_prefixes = min(free_prefixes, total_prefixes -
+    /// ceil((assigned + warm_ip) / 16), total_prefixes - ceil(minimum_ip / 16)), floored at 0.
+    /// Without: prefix mode free_prefixes - WARM_PREFIX_TARGET
+    /// (computeExtraPrefixesOverWarmTarget); secondary mode 0. O(1).
     [[nodiscard]] std::uint64_t excess(const counts& c) const noexcept {
-        if (ip_targets_set()) {
-            if (c.mode == address_mode::secondary)
-                return std::min(detail::minus_floor0(available(c), warm_ip()), detail::minus_floor0(c.total, minimum_ip()));
-            const std::uint64_t for_warm = detail::ceil_div(c.assigned + warm_ip(), addresses_per_prefix);
-            const std::uint64_t for_min = detail::ceil_div(minimum_ip(), addresses_per_prefix);
+        if (ip_targets_set(c.network_card)) {
+            const std::uint64_t warm = warm_ip(c.network_card);
+            const std::uint64_t minimum = minimum_ip(c.network_card);
+            if (c.mode == address_mode::secondary || c.network_card > 0)
+                return std::min(detail::minus_floor0(available(c), warm), detail::minus_floor0(c.total, minimum));
+            const std::uint64_t for_warm = detail::ceil_div(c.assigned + warm, addresses_per_prefix);
+            const std::uint64_t for_min = detail::ceil_div(minimum, addresses_per_prefix);
             return std::min({c.free_prefixes, detail::minus_floor0(c.total_prefixes, for_warm),
                              detail::minus_floor0(c.total_prefixes, for_min)});
         }
@@ -262,10 +293,11 @@ public:
     }
 
     /// ipamd's shouldRemoveExtraENIs, the gate before looking for an ENI to free: always with
-    /// IP targets; else available >= (target + 1) x maxIPsPerENI (target: WARM_ENI_TARGET,
-    /// or WARM_PREFIX_TARGET in prefix mode), or in prefix mode freeable_eni_exists. O(ENIs).
+    /// IP targets and on a card above 0; else available >= (target + 1) x maxIPsPerENI
+    /// (target: WARM_ENI_TARGET, or WARM_PREFIX_TARGET in prefix mode), or in prefix mode
+    /// freeable_eni_exists. O(ENIs).
     [[nodiscard]] bool should_remove_extra_enis(const pool_view& v) const noexcept {
-        if (ip_targets_set()) return true;
+        if (ip_targets_set(v.network_card)) return true;
         const counts c = counts_of(v);
         const bool prefix = c.mode == address_mode::prefix;
         const std::uint64_t target = (prefix ? warm_prefix() : config_.warm_eni_target) + 1;
@@ -275,7 +307,8 @@ public:
 
     /// The ENI ipamd's getDeletableENI would free, "" for none: not primary, at least
     /// min_eni_age old, no cooling address, no pod, not needed by a set WARM_IP_TARGET,
-    /// MINIMUM_IP_TARGET or (prefix mode) WARM_PREFIX_TARGET, not trunk, not EFA. With
+    /// MINIMUM_IP_TARGET (both 1 on a card above 0: tryFreeENI) or (prefix mode)
+    /// WARM_PREFIX_TARGET, not trunk, not EFA. With
     /// strict_detach: serving pods, and the others still meet every target. The last such ENI
     /// by device index. O(ENIs^2) (ENIs are few).
     [[nodiscard]] std::optional<std::string> deletable_eni(const pool_view& v) const {
@@ -293,8 +326,9 @@ public:
             if (!detail::old_enough(v, f, config_.release_delay)) return false;
         if (config_.strict_detach) return !e.excluded && e.serves_pods && others_meet_targets(v, e);
         const bool prefix = v.mode == address_mode::prefix;
-        if (warm_ip() != 0 && others_warm(v, e) < round_to_mode(warm_ip(), v.mode)) return false;
-        if (minimum_ip() != 0 && others_total(v, e) < round_to_mode(minimum_ip(), v.mode)) return false;
+        const std::uint64_t warm = warm_ip(v.network_card), minimum = minimum_ip(v.network_card);
+        if (warm != 0 && others_warm(v, e) < round_to_mode(warm, v.mode)) return false;
+        if (minimum != 0 && others_total(v, e) < round_to_mode(minimum, v.mode)) return false;
         if (prefix && warm_prefix() != 0 && others_unassigned_cidrs(v, e) < warm_prefix()) return false;
         return true;
     }

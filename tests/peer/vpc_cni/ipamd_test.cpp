@@ -827,3 +827,107 @@ IPAMD_DERIVED("VD9", "a /28 whose only used address cools is freed, and its cool
     CHECK(pool.stats().assigned == 16);
     REQUIRE(pool.check().has_value());
 }
+
+// --- network cards above 0 (ENABLE_MULTI_NIC): one datastore per card, targets 1 and 1 ----------
+
+// datastoreTargetState uses DefaultWarmIPTarget = DefaultMinimumIPTarget = 1 for a card above
+// 0, whatever WARM_IP_TARGET / MINIMUM_IP_TARGET say (ipamd.go L205-207, L2181-2186). Card 1,
+// WARM_IP 5, MINIMUM_IP 10; 3 pods and 1 free IP: short = max(1 - 1, 0, 1 - 4) = 0, over =
+// min(max(1 - 1, 0), 4 - 1) = 0, enabled.
+IPAMD_DERIVED("VD17", "card 1's datastoreTargetState uses 1 and 1, not WARM_IP_TARGET / MINIMUM_IP_TARGET") {
+    const auto v = view_builder(secondary, 9, 3, 110).card(1).eni().secondaries(3, 'a').secondary('f').build();
+    const vpc_cni_warm s(ipamd_targets(1, 5, 10));
+    const auto counts = vpc_cni_warm::counts_of(v);
+    CHECK(s.ip_targets_set(1));
+    CHECK(s.shortfall(counts) == 0);
+    CHECK(s.excess(counts) == 0);
+    CHECK_FALSE(s.too_low(counts));
+}
+// The /28 rounding of datastoreTargetState applies only when networkCard ==
+// DefaultNetworkCardIndex (ipamd.go L2209): on card 1 in PD, over stays in addresses and
+// tryUnassignCidrsFromAll frees min(over, len(cidrs)) /28s (L911-912). One full /28 and one
+// free: available 16, over = min(16 - 1, 32 - 1) = 15 -> the free /28 is released.
+IPAMD_DERIVED("VD18", "in PD card 1's over is counted in addresses and frees the free /28") {
+    const auto v = view_builder(prefix, 9, 3, 110).card(1).eni().prefix(16).prefix(0).build();
+    CHECK(vpc_cni_warm(vpc_cni_warm_config{}).excess(vpc_cni_warm::counts_of(v)) == 15);
+    const auto s = plan_of({}, v);
+    CHECK(s.growth_actions == 0);
+    CHECK(s.released == 1);
+}
+// getPrefixesNeeded: datastoreTargetState is enabled on card 1, so WARM_PREFIX_TARGET is not
+// read and toAllocate = max(1, short), short in addresses (ipamd.go L2714-2731). WARM_PREFIX 3,
+// card 1's ENI holds one full /28: short = max(1 - 0, 1 - 16) = 1 -> AllocIPAddresses(1).
+IPAMD_DERIVED("VD19", "card 1 asks one /28 where WARM_PREFIX_TARGET would ask 3") {
+    const auto v = view_builder(prefix, 9, 3, 110).card(1).eni().prefix(16).build();
+    const auto s = plan_of(ipamd_targets(1, 0, 0, 3), v);
+    CHECK(s.growth_actions == 1);
+    CHECK(s.grow_eni == "eni-0");
+    CHECK(s.units == 1);
+}
+// shouldRemoveExtraENIs returns true for networkCard > DefaultNetworkCardIndex (ipamd.go
+// L1488-1491), and tryFreeENI passes 1 and 1 to RemoveUnusedENIFromStore (L859-867).
+// WARM_ENI 1, no IP target; card 1, eni-0 with 2 pods and 1 free IP, eni-1 with 2 free IPs
+// (attached an hour ago); last decrease 10 s ago. Card 0's gate would be shut (3 < 2 x 9);
+// on card 1 eni-1 is freed: the others keep 1 warm address (>= 1) and 3 in total (>= 1).
+IPAMD_DERIVED("VD20", "card 1 always looks for an ENI to free, and frees one the 1/1 targets do not need") {
+    const auto v = view_builder(secondary, 9, 3, 110).card(1).now(3600s).last_shrink(3590s).eni().secondaries(2, 'a')
+                       .secondary('f').eni().secondaries(2, 'f').build();
+    CHECK(vpc_cni_warm(ipamd_targets(1, 0)).should_remove_extra_enis(v));
+    CHECK(plan_of(ipamd_targets(1, 0), v).detach_eni == "eni-1");
+    // In PD isRequiredForWarmIPTarget rounds the 1 to 16 (data_store.go L990-994): eni-0 with
+    // 1 free address keeps eni-1's free /28.
+    const auto pd = view_builder(prefix, 9, 3, 110).card(1).now(3600s).last_shrink(3590s).eni().prefix(15).eni().prefix(0).build();
+    CHECK_FALSE(vpc_cni_warm(ipamd_targets(1, 0)).deletable_eni(pd).has_value());
+}
+// A node pool as card 1's datastore. An empty card 1: isDatastorePoolTooLow (short = 1),
+// tryAssignCidrs finds no ENI, hasRoomForEni, tryAllocateENI with GetENIResourcesToAllocate =
+// min(short, maxIPsPerENI) = 1 (increaseDatastorePool L983-1003, tryAllocateENI L1069,
+// L2551-2568), attached on card 1 at its lowest free device index (awsutils.go
+// awsGetFreeDeviceNumber L930-974). hasRoomForEni bounds card 1 by c.maxENI, the default
+// card's 3 ENIs, though card 1 takes 4 (L2592-2621).
+IPAMD_DERIVED("VD21", "a card-1 pool attaches on card 1 and stops at the default card's ENI count") {
+    enipool::manual_clock clk;
+    ipamd_pool<enipool::secondary_only>::config cfg;
+    cfg.type = pool_test::m5_large();
+    cfg.type.network_cards = {{0, 3}, {1, 4}};
+    cfg.max_pods = 110;
+    cfg.network_card = 1;
+    auto created = ipamd_pool<enipool::secondary_only>::create(cfg, clk);
+    REQUIRE(created.has_value());
+    auto plan = created->plan();
+    REQUIRE(plan.size() == 1);
+    const auto first = std::get<enipool::attach_eni>(plan.front());
+    CHECK(first.network_card == 1);
+    CHECK(first.device_index == 0);
+    CHECK(first.count == 1);
+    // Card 1 with two full ENIs (device 0 and 1): short 1 -> a third ENI at device 2.
+    enipool::manual_clock clk2;
+    auto two = ipamd_pool<enipool::secondary_only>::create(cfg, clk2);
+    REQUIRE(two.has_value());
+    std::vector<enipool::ipv4_prefix> ips0, ips1, ips2;
+    for (int i = 0; i < 9; ++i) {
+        ips0.push_back(enipool::ipv4_prefix::truncate(enipool::ipv4_address(10, 10, 1, static_cast<std::uint8_t>(i + 1)), 32));
+        ips1.push_back(enipool::ipv4_prefix::truncate(enipool::ipv4_address(10, 10, 2, static_cast<std::uint8_t>(i + 1)), 32));
+        ips2.push_back(enipool::ipv4_prefix::truncate(enipool::ipv4_address(10, 10, 3, static_cast<std::uint8_t>(i + 1)), 32));
+    }
+    auto e0 = vpc_eni("eni-0", 0, "10.10.0.10", ips0);
+    auto e1 = vpc_eni("eni-1", 1, "10.10.0.11", ips1);
+    e0.network_card = e1.network_card = 1;
+    REQUIRE(two->add_eni(e0).has_value());
+    REQUIRE(two->add_eni(e1).has_value());
+    for (std::uint64_t k = 0; k < 18; ++k) REQUIRE(two->assign(k).has_value());
+    plan = two->plan();
+    REQUIRE(plan.size() == 1);
+    const auto third = std::get<enipool::attach_eni>(plan.front());
+    CHECK(third.network_card == 1);
+    CHECK(third.device_index == 2);
+    CHECK(third.count == 1);
+    enipool::grant g{"eni-2", 0, pool_test::addr("10.10.0.12"), pool_test::cidr("10.10.0.0/16"), {ips2.front()}};
+    REQUIRE(two->apply(enipool::outcome{plan.front(), g}).has_value());
+    // Fill eni-2 to its 9 IPs: 3 ENIs of card 1, all full: hasRoomForEni is false (3 < 3 - 0).
+    auto e2_rest = std::vector<enipool::ipv4_prefix>(ips2.begin() + 1, ips2.end());
+    REQUIRE(two->add_cidrs("eni-2", e2_rest).has_value());
+    for (std::uint64_t k = 18; k < 27; ++k) REQUIRE(two->assign(k).has_value());
+    CHECK(two->view().max_enis == 3);
+    CHECK(two->plan().empty());
+}
