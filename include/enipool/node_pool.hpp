@@ -657,9 +657,9 @@ public:
     /// What to ask EC2 for now: builds the view, asks the warm strategy, drops growth while
     /// growth is in flight and shrink while shrink is, clips to the limits (view.max_enis,
     /// the pool's card's ENIs, the ENI's free slots, max pods), stamps request ids, the
-    /// lowest device index free on the pool's card and the card, marks CIDRs / ENIs being released as leaving (no longer handed out; a CIDR
-    /// no pod holds is released, its cooling addresses dropped), and remembers the actions
-    /// as in flight. O(ENIs + slots + actions + cooling addresses of released CIDRs).
+    /// lowest device index free on the pool's card and the card, marks CIDRs / ENIs being
+    /// released as leaving (no longer handed out; a CIDR no pod holds is released, its
+    /// cooling addresses dropped), and remembers the actions as in flight. O(ENIs + slots + actions + cooling addresses of released CIDRs).
     [[nodiscard]] std::vector<action> plan() {
         const pool_view v = view();
         std::vector<action> wanted = warm_.plan(v);
