@@ -272,21 +272,16 @@ runner add_simulate_command(CLI::App& parent) {
     cmd->add_option("--burst-pods", args->burst_pods, "Pods a deployment burst adds (0: no bursts)")
         ->check(number<std::uint64_t>(0, 10000000))
         ->capture_default_str();
-    cmd->add_option("--burst-every", args->burst_every, "A burst starts every (first after this long; 0: no bursts)")
-        ->check(duration_text(false))
-        ->capture_default_str();
-    cmd->add_option("--burst-hold", args->burst_hold, "A burst scales down to 0 after")
-        ->check(duration_text(false))
-        ->capture_default_str();
-    cmd->add_option("--duration", args->duration, "Virtual time simulated (90s, 30m, 1h...)")
-        ->check(duration_text(true))
-        ->capture_default_str();
-    cmd->add_option("--sample", args->sample, "Sample interval of the time series")
-        ->check(duration_text(true))
-        ->capture_default_str();
-    cmd->add_option("--cooldown", args->cooldown, "IP_COOLDOWN_PERIOD: a released address is reused after")
-        ->check(duration_text(false))
-        ->capture_default_str();
+    // Durations: `positive` refuses 0 (a run or sample of no time).
+    const auto add_duration = [cmd](const char* name, std::string& value, const char* help, bool positive) {
+        cmd->add_option(name, value, help)->check(duration_text(positive))->capture_default_str();
+    };
+    add_duration("--burst-every", args->burst_every, "A burst starts every (first after this long; 0: no bursts)",
+                 false);
+    add_duration("--burst-hold", args->burst_hold, "A burst scales down to 0 after", false);
+    add_duration("--duration", args->duration, "Virtual time simulated (90s, 30m, 1h...)", true);
+    add_duration("--sample", args->sample, "Sample interval of the time series", true);
+    add_duration("--cooldown", args->cooldown, "IP_COOLDOWN_PERIOD: a released address is reused after", false);
     cmd->add_option("--throttle-rate", args->throttle_rate,
                     "Share of EC2 calls refused with RequestLimitExceeded (throttling); the pools back off and "
                     "retry")
