@@ -226,3 +226,21 @@ TEST_CASE("every flag refuses every bad value: exit 2, one line naming the flag"
     WARN("enipool-plan bad values: " << refused + accepted << " cases over " << flags.size() << " flags, " << refused
                                      << " refused, " << accepted << " allowed");
 }
+
+TEST_CASE("the parse-time checks take the values they exist for", "[plan][cli][hostile]") {
+    const auto run = [](const args& a) {
+        const auto r = plan(a);
+        INFO("enipool-plan " << joined(a) << "\nstderr: " << r.err);
+        CHECK(r.status == 0);
+        CHECK(!r.out.empty());
+    };
+    // An AWS subnet ID (17 hex digits), with the interfaces it filters.
+    run({"subnet", "--subnet", "198.18.0.0/24", "--max-nodes", "2", "--no-map", "--network-interfaces", interfaces,
+         "--subnet-id", "subnet-0123456789abcdef0"});
+    // Every duration form, a reservation, a fraction and the top of a range.
+    run({"simulate", "--subnet", "10.0.0.0/24", "--duration", "90s", "--sample", "500ms", "--burst-every", "0.5m",
+         "--burst-hold", "10", "--cooldown", "1h", "--pods", "5", "--max-nodes", "2", "--policy", "prefix-first",
+         "--reserve", "10.0.0.0/28:explicit", "--throttle-rate", "1", "--churn", "0.25", "--pre-fragment", "2.5"});
+    // Whole numbers at the top of their ranges.
+    run({"max-pods", "--type", "m5.large", "--vcpus", "1000000", "--cni-max-eni", "1", "--max-pods", "1000000"});
+}
