@@ -77,8 +77,9 @@ runner add_catalog_command(CLI::App& parent) {
         "catalog", "The instance table the planner uses: ENIs, IPv4 per ENI, network cards, hypervisor, bare metal, "
                    "vCPUs, EFA and trunking ('?' where no source gives a value)");
     add_instances_option(*cmd, args->instances);
-    cmd->add_option("--type", args->types, "Only this instance type (repeatable)");
-    cmd->add_option("--family", args->families, "Only this family, the name before the '.' (e.g. m7i; repeatable)");
+    cmd->add_option("--type", args->types, "Only this instance type (repeatable)")->check(non_empty());
+    cmd->add_option("--family", args->families, "Only this family, the name before the '.' (e.g. m7i; repeatable)")
+        ->check(non_empty());
     cmd->add_option("--format", args->format,
                     "table | csv (reads back with --instances) | json (the shape of describe-instance-types)")
         ->check(CLI::IsMember({"table", "csv", "json"}))

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <type_traits>
 #include <system_error>
 #include <cstdio>
 
@@ -39,20 +41,84 @@ enipool::catalog load_instances(const std::string& path) {
     return std::move(*loaded);
 }
 
-CLI::Validator finite_number(double lo, double hi) {
+template <class T>
+CLI::Validator number(T lo, T hi) {
     return CLI::Validator(
         [lo, hi](std::string& text) -> std::string {
+            const auto outside = [&] { return fmt::format("{} is outside {} .. {}", text, lo, hi); };
             double value = 0;
             const char* const end = text.data() + text.size();
             const auto [stop, ec] = std::from_chars(text.data(), end, value);
-            if (text.empty() || stop != end || ec == std::errc::invalid_argument)
-                return fmt::format("'{}' is not a number", text);
+            if (stop != end || ec == std::errc::invalid_argument) return fmt::format("'{}' is not a number", text);
             if (ec == std::errc::result_out_of_range) return fmt::format("{} is out of range for a number", text);
             if (!std::isfinite(value)) return fmt::format("{} is not a finite number", text);
-            if (value < lo || value > hi) return fmt::format("{} is outside {} .. {}", text, lo, hi);
+            if (value < static_cast<double>(lo) || value > static_cast<double>(hi)) return outside();
+            if constexpr (std::is_integral_v<T>) {
+                // The double check above is approximate near 2^64: the exact one is here.
+                T whole{};
+                const auto [wstop, wec] = std::from_chars(text.data(), end, whole);
+                if (wec == std::errc::result_out_of_range) return outside();
+                if (wec != std::errc{} || wstop != end) return fmt::format("{} is not a whole number", text);
+                if (whole < lo || whole > hi) return outside();
+            }
             return {};
         },
-        fmt::format("NUMBER in [{} .. {}]", lo, hi));
+        fmt::format("{} in [{} .. {}]", std::is_integral_v<T> ? "WHOLE NUMBER" : "NUMBER", lo, hi));
+}
+
+template CLI::Validator number<double>(double, double);
+template CLI::Validator number<unsigned>(unsigned, unsigned);
+template CLI::Validator number<std::uint64_t>(std::uint64_t, std::uint64_t);
+
+namespace {
+
+// What every file flag refuses: an empty name, a directory. Empty when neither.
+std::string file_name_problem(const std::string& path) {
+    std::error_code ec;
+    if (path.empty()) return "an empty value is not a file name";
+    if (std::filesystem::is_directory(path, ec)) return fmt::format("{} is a directory, not a file", path);
+    return {};
+}
+
+} // namespace
+
+CLI::Validator input_file() {
+    return CLI::Validator(
+        [](std::string& path) -> std::string {
+            if (auto problem = file_name_problem(path); !problem.empty()) return problem;
+            std::error_code ec;
+            return std::filesystem::exists(path, ec) ? std::string() : fmt::format("{}: no such file", path);
+        },
+        "FILE");
+}
+
+CLI::Validator output_file() {
+    return CLI::Validator(
+        [](std::string& path) -> std::string {
+            if (auto problem = file_name_problem(path); !problem.empty()) return problem;
+            std::error_code ec;
+            const auto parent = std::filesystem::path(path).parent_path();
+            if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+                return fmt::format("{}: no directory {} to write it in", path, parent.string());
+            return {};
+        },
+        "FILE");
+}
+
+CLI::Validator non_empty() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string { return text.empty() ? "an empty value names nothing" : ""; }, "TEXT");
+}
+
+std::string one_line(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else
+            out += c;
+    }
+    return out;
 }
 
 std::string render_text_table(const std::vector<std::string>& heads,
@@ -74,7 +140,8 @@ std::string render_text_table(const std::vector<std::string>& heads,
 void add_instances_option(CLI::App& cmd, std::string& path) {
     cmd.add_option("--instances", path,
                    "Instance table: a CSV as `catalog --format csv` prints it, or `aws ec2 describe-instance-types` "
-                   "JSON (default: the built-in catalog)");
+                   "JSON (default: the built-in catalog)")
+        ->check(input_file());
 }
 
 void emit(std::string_view text) {

@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -57,11 +58,30 @@ struct registered_command {
 /// or parsed (the message has the path, line or JSON path, and the reason).
 [[nodiscard]] enipool::catalog load_instances(const std::string& path);
 
-/// The check of every floating-point flag: the text must be a finite decimal number in
-/// [lo, hi]. CLI11's own Range lets NaN through (every comparison with NaN is false), so a
-/// typo such as `--churn nan` would run a scenario nobody asked for; this refuses it with
-/// "nan is not a finite number", which CLI11 prefixes with the flag's name.
-[[nodiscard]] CLI::Validator finite_number(double lo, double hi);
+/// The one check of every numeric flag of every subcommand (counts, seeds, percentages,
+/// rates): the text must be a decimal number in [lo, hi], and a whole one when T is an
+/// integer type. CLI11's own Range lets NaN through (every comparison with NaN is false) and
+/// its conversions wrap or fail with their own wording; this refuses every bad value with one
+/// sentence style ("nan is not a finite number", "-1 is outside 0 .. 100"), which CLI11 prefixes
+/// with the flag's name. Instantiated for double, unsigned and std::uint64_t.
+template <class T>
+[[nodiscard]] CLI::Validator number(T lo, T hi);
+
+/// The check of every file a flag reads: the path must name an existing file that is not a
+/// directory.
+[[nodiscard]] CLI::Validator input_file();
+
+/// The check of every file a flag writes: a non-empty path, not a directory, in a directory
+/// that exists; checked before any work, so a typo costs no simulation.
+[[nodiscard]] CLI::Validator output_file();
+
+/// The check of free-text flags (names, expressions): the text must not be empty, since an
+/// empty value would read as "not given".
+[[nodiscard]] CLI::Validator non_empty();
+
+/// `text` on one line: control characters (newlines included) as \xNN, so that an error
+/// echoing what the user typed stays the one line on stderr it is meant to be.
+[[nodiscard]] std::string one_line(std::string_view text);
 
 /// A plain-text table: the first column left-aligned, the others right-aligned, two spaces
 /// between columns, each as wide as its widest cell. `heads` and every row have the same

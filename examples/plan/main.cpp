@@ -1,54 +1,57 @@
 // enipool-plan: capacity planning on the enipool library. Subcommands register themselves
-// (see command.hpp); main parses the command line, runs the chosen one and maps every user
-// error, CLI11's included, to exit status 2 with nothing on stdout. --help exits 0.
-#include "command.hpp"
+// (see command.hpp); main parses the command line (plan_app.hpp), runs the chosen one and maps
+// every user error, CLI11's included, to exit status 2 with one line on stderr and nothing on
+// stdout. --help exits 0.
+#include "plan_app.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <exception>
-#include <utility>
-#include <vector>
+#include <memory>
+#include <string>
+
+namespace {
+
+void report(const std::string& command, const std::string& message) {
+    std::fputs(enipool_plan::usage_line(command, message).c_str(), stderr);
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"enipool-plan: pod IP capacity planning for AWS-style nodes"};
-    app.name("enipool-plan");
-    app.require_subcommand(1);
-
-    std::vector<std::pair<CLI::App*, enipool_plan::runner>> commands;
+    std::unique_ptr<enipool_plan::plan_app> plan;
     try {
-        for (const auto& command : enipool_plan::registered_commands()) {
-            auto run = command.add(app);
-            commands.emplace_back(app.get_subcommand(command.name), std::move(run));
-        }
+        plan = enipool_plan::make_plan_app();
     } catch (const std::exception& e) {
         fmt::print(stderr, "enipool-plan: internal error while setting up: {}\n", e.what());
         return 1;
     }
 
+    std::pair<CLI::App*, enipool_plan::runner>* chosen = nullptr;
     try {
-        app.parse(argc, argv);
+        chosen = enipool_plan::parse_plan_arguments(*plan, argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e); // help on stdout, exit 0
+        return plan->app.exit(e); // help on stdout, exit 0
     } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
+        return plan->app.exit(e);
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "enipool-plan: {}\nRun with --help for more information.\n", e.what());
+        report(enipool_plan::parsed_command_name(*plan), enipool_plan::parse_error_text(e));
+        return enipool_plan::exit_usage;
+    }
+    if (chosen == nullptr) {
+        report("", "no subcommand given; run with --help");
         return enipool_plan::exit_usage;
     }
 
-    for (auto& [sub, run] : commands) {
-        if (!sub->parsed()) continue;
-        try {
-            return run();
-        } catch (const enipool_plan::usage_error& e) {
-            fmt::print(stderr, "enipool-plan {}: {}\n", sub->get_name(), e.what());
-            return enipool_plan::exit_usage;
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "enipool-plan {}: internal error: {}\n", sub->get_name(), e.what());
-            return 1;
-        }
+    const std::string name = chosen->first->get_name();
+    try {
+        return chosen->second();
+    } catch (const enipool_plan::usage_error& e) {
+        report(name, e.what());
+        return enipool_plan::exit_usage;
+    } catch (const std::exception& e) {
+        report(name, fmt::format("internal error: {}", e.what()));
+        return 1;
     }
-    fmt::print(stderr, "enipool-plan: no subcommand given; run with --help\n");
-    return enipool_plan::exit_usage;
 }

@@ -65,7 +65,7 @@ std::vector<enipool::instance_type> chosen_types(const max_pods_args& args, cons
             else unknown.push_back(name);
         }
         if (!unknown.empty())
-            throw usage_error(fmt::format("unknown instance type{} {} (not in {}; see --instances)",
+            throw usage_error(fmt::format("--type: unknown instance type{} {} (not in {}; see --instances)",
                                           unknown.size() > 1 ? "s" : "", fmt::join(unknown, ", "),
                                           args.instances.empty() ? "the built-in catalog" : args.instances));
     }
@@ -206,13 +206,13 @@ std::string render_max_pods(const max_pods_args& args, const enipool::catalog& c
 
 runner add_max_pods_command(CLI::App& parent) {
     auto args = std::make_shared<max_pods_args>();
-    const CLI::Range counts(0u, 1000000u);
+    const auto counts = number(0u, 1000000u);
     auto* cmd = parent.add_subcommand(
         "max-pods", "Max pods per instance type: eni-max-pods.txt, AL2023 nodeadm, the AL2 AMI script, Karpenter, EKS Auto "
                     "Mode and enipool's own figure (the pod addresses a node really holds), side by side");
     add_instances_option(*cmd, args->instances);
-    auto* type = cmd->add_option("--type", args->types, "Instance type (repeatable)");
-    auto* all = cmd->add_flag("--all", args->all, "Every instance type of the catalog");
+    auto* type = cmd->add_option("--type", args->types, "Instance type (repeatable)")->check(non_empty());
+    auto* all = cmd->add_flag("--all", args->all, "Every instance type of the catalog")->disable_flag_override();
     type->excludes(all);
     cmd->add_option("--calculator", args->calculator,
                     "eni-max-pods | nodeadm (AL2023) | al2-script (the AL2 AMI's script; eks-ami is its former name) | "
@@ -224,30 +224,31 @@ runner add_max_pods_command(CLI::App& parent) {
                     "Growth policy of the enipool column: prefix-first | prefix-only | secondary-only")
         ->check(CLI::IsMember({"prefix-first", "prefix-only", "secondary-only"}))
         ->capture_default_str();
-    cmd->add_flag("--prefix-delegation", args->prefix_delegation, "al2-script: prefix delegation enabled");
+    cmd->add_flag("--prefix-delegation", args->prefix_delegation, "al2-script: prefix delegation enabled")->disable_flag_override();
     cmd->add_flag("--custom-networking", args->custom_networking,
-                  "The primary ENI serves no pods (al2-script, enipool, auto-mode)");
+                  "The primary ENI serves no pods (al2-script, enipool, auto-mode)")->disable_flag_override();
     // Optional numbers: parsed (and range-checked) by CLI11 into `given`, kept when given.
     auto given = std::make_shared<optional_numbers>();
     auto* cni = cmd->add_option("--cni-max-eni", given->cni_max_eni,
                                 "Cap on ENIs (al2-script's cni_max_eni; MAX_ENI for enipool, auto-mode)")
-                    ->check(counts);
+                    ->check(number(1u, 1000000u)); // 0: not even the primary ENI
     cmd->add_option("--reserved-enis", args->reserved_enis, "ENIs kept for other uses (karpenter, enipool, auto-mode)")
         ->check(counts);
     cmd->add_option("--pods-per-core", args->pods_per_core, "karpenter: pods per vCPU limit (0: off)")
         ->check(counts);
     auto* max_pods = cmd->add_option("--max-pods", given->max_pods, "karpenter: kubelet maxPods override")
-                         ->check(counts);
-    cmd->add_flag("--show-max-allowed", args->show_max_allowed, "al2-script: no 110/250 cap");
+                         ->check(number<std::uint64_t>(1, 1000000)); // 0: a node without pods
+    cmd->add_flag("--show-max-allowed", args->show_max_allowed, "al2-script: no 110/250 cap")->disable_flag_override();
     auto* expression = cmd->add_option("--max-pods-expression", given->max_pods_expression,
                                        "nodeadm: NodeConfig's maxPodsExpression, a CEL integer expression over "
                                        "default_enis, ips_per_eni and max_pods; on any error nodeadm uses its "
-                                       "standard value and warns");
+                                       "standard value and warns")
+                          ->check(non_empty());
     cmd->add_flag("--show-reserved", args->show_reserved,
                   "Add kube-reserved memory (11 x max pods + 255 MiB, per calculator) and CPU (millicores, from the "
-                  "vCPUs) as nodeadm reserves them");
+                  "vCPUs) as nodeadm reserves them")->disable_flag_override();
     auto* vcpus = cmd->add_option("--vcpus", given->vcpus, "vCPU count for every selected type (overrides the catalog)")
-                      ->check(CLI::Range(1u, 1000000u));
+                      ->check(number(1u, 1000000u));
     cmd->add_option("--format", args->format, "table | csv | json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();

@@ -5,6 +5,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
 #include <string_view>
 
 namespace enipool_plan {
@@ -13,17 +16,22 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
                         double pre_fragment_default) {
     args.policy = policy_default;
     args.pre_fragment = pre_fragment_default;
-    cmd.add_option("--subnet", args.subnets, "Subnet CIDR, /16 .. /28 (repeatable; required)")->required();
+    cmd.add_option("--subnet", args.subnets, "Subnet CIDR, /16 .. /28 (repeatable; required)")
+        ->required()
+        ->check(cidr_text());
     cmd.add_option("--reserve", args.reserves,
                    "Subnet CIDR reservation CIDR:prefix or CIDR:explicit, made before the pre-fragmentation "
-                   "(repeatable)");
+                   "(repeatable)")
+        ->check(reservation_text());
     cmd.add_option("--pre-fragment", args.pre_fragment,
                    "Percent of each subnet's free addresses scattered first as foreign allocations (other "
                    "tenants), at random places outside reservations")
-        ->check(finite_number(0.0, 100.0))
+        ->check(number(0.0, 100.0))
         ->capture_default_str();
     add_instances_option(cmd, args.instances);
-    cmd.add_option("--instance-type", args.instance_type, "Instance type of the nodes")->capture_default_str();
+    cmd.add_option("--instance-type", args.instance_type, "Instance type of the nodes")
+        ->check(non_empty())
+        ->capture_default_str();
     std::vector<std::string> policies{"prefix-first", "prefix-only", "secondary-only"};
     if (allow_all) policies.emplace_back("all");
     cmd.add_option("--policy", args.policy,
@@ -31,7 +39,7 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
                              : "prefix-first | prefix-only | secondary-only")
         ->check(CLI::IsMember(policies))
         ->capture_default_str();
-    const CLI::Range counts(0u, 100000u);
+    const auto counts = number(0u, 100000u);
     cmd.add_option("--warm", args.warm,
                    "Warm-pool strategy: vpc-cni (the VPC CNI's WARM_* targets) | cilium (Cilium's watermarks) | "
                    "auto-mode (EKS Auto Mode's fixed warm pool)")
@@ -74,8 +82,9 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
     cmd.add_option("--max-pods", args.max_pods,
                    "Kubelet max pods per node (default: the AL2 AMI script's calculator, prefix delegation for the prefix "
                    "policies; 2 of them are host-network pods without an address)")
-        ->check(CLI::Range(std::uint64_t{3}, std::uint64_t{100000}));
+        ->check(number<std::uint64_t>(3, 100000));
     cmd.add_option("--seed", args.seed, "Seed of every random choice (same seed and flags: same results)")
+        ->check(number<std::uint64_t>(0, std::numeric_limits<std::uint64_t>::max()))
         ->capture_default_str();
 }
 
@@ -141,26 +150,38 @@ enipool::sim::warm_config scenario_warm(const scenario_args& args, bool improved
     return w;
 }
 
+namespace {
+
+// "CIDR:prefix" or "CIDR:explicit" of --reserve, or why `text` is not one.
+struct reservation {
+    enipool::ipv4_prefix cidr;
+    enipool::reservation_type type{};
+    std::string error; ///< empty: parsed
+};
+
+reservation parse_reservation(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) return {{}, {}, fmt::format("'{}' is not CIDR:prefix or CIDR:explicit", text)};
+    const std::string kind = text.substr(colon + 1);
+    enipool::reservation_type type{};
+    if (kind == "prefix") type = enipool::reservation_type::prefix;
+    else if (kind == "explicit") type = enipool::reservation_type::explicit_;
+    else return {{}, {}, fmt::format("{}: the type must be prefix or explicit, not '{}'", text, kind)};
+    const auto cidr = enipool::ipv4_prefix::parse(text.substr(0, colon));
+    if (!cidr) return {{}, {}, fmt::format("{}: {}", text, cidr.error().message())};
+    return {*cidr, type, {}};
+}
+
+} // namespace
+
 void apply_reserves_and_fragment(const scenario_args& args, std::vector<enipool::subnet>& subnets) {
     for (const std::string& text : args.reserves) {
-        const auto colon = text.rfind(':');
-        if (colon == std::string::npos)
-            throw usage_error(fmt::format("--reserve {}: expected CIDR:prefix or CIDR:explicit", text));
-        const std::string kind = text.substr(colon + 1);
-        enipool::reservation_type type{};
-        if (kind == "prefix") {
-            type = enipool::reservation_type::prefix;
-        } else if (kind == "explicit") {
-            type = enipool::reservation_type::explicit_;
-        } else {
-            throw usage_error(fmt::format("--reserve {}: the type must be prefix or explicit, not '{}'", text, kind));
-        }
-        const auto cidr = enipool::ipv4_prefix::parse(text.substr(0, colon));
-        if (!cidr) throw usage_error(fmt::format("--reserve {}: {}", text, cidr.error().message()));
+        const auto [cidr, type, why] = parse_reservation(text);
+        if (!why.empty()) throw usage_error(fmt::format("--reserve: {}", why));
         bool done = false;
         for (auto& s : subnets) {
-            if (!s.cidr().contains(*cidr)) continue;
-            if (auto ok = s.reserve(*cidr, type); !ok)
+            if (!s.cidr().contains(cidr)) continue;
+            if (auto ok = s.reserve(cidr, type); !ok)
                 throw usage_error(fmt::format("--reserve {}: {}", text, ok.error().message()));
             done = true;
             break;
@@ -186,7 +207,12 @@ std::vector<enipool::subnet> scenario_subnets(const scenario_args& args) {
     return out;
 }
 
-enipool::sim::sim_time parse_duration(const std::string& flag, const std::string& text) {
+namespace {
+
+constexpr const char* duration_shape = "a duration such as 90s, 30m, 1h, 500ms (at most 1e7 s)";
+
+// The duration `text` stands for, or nothing when it is not one.
+std::optional<enipool::sim::sim_time> duration_of(const std::string& text) {
     std::string_view t = text;
     double scale = 1.0;  // seconds
     const auto ends = [&](std::string_view suffix) {
@@ -203,9 +229,44 @@ enipool::sim::sim_time parse_duration(const std::string& flag, const std::string
     double value = 0;
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     if (ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(value) || value < 0 || value * scale > 1e7)
-        throw usage_error(fmt::format("{} {}: expected a duration such as 90s, 30m, 1h, 500ms (at most 1e7 s)", flag,
-                                      text));
+        return std::nullopt;
     return std::chrono::duration_cast<enipool::sim::sim_time>(std::chrono::duration<double>(value * scale));
+}
+
+} // namespace
+
+enipool::sim::sim_time parse_duration(const std::string& flag, const std::string& text) {
+    const auto d = duration_of(text);
+    if (!d) throw usage_error(fmt::format("{} {}: expected {}", flag, text, duration_shape));
+    return *d;
+}
+
+CLI::Validator duration_text(bool positive) {
+    return CLI::Validator(
+        [positive](std::string& text) -> std::string {
+            const auto d = duration_of(text);
+            if (!d) return fmt::format("'{}' is not {}", text, duration_shape);
+            if (positive && *d <= enipool::sim::sim_time::zero()) return fmt::format("{} is not a positive duration", text);
+            return {};
+        },
+        positive ? "DURATION > 0" : "DURATION");
+}
+
+CLI::Validator cidr_text() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const auto cidr = enipool::ipv4_prefix::parse(text);
+            return cidr ? std::string() : fmt::format("'{}' is not a CIDR: {}", text, cidr.error().message());
+        },
+        "CIDR");
+}
+
+CLI::Validator reservation_text() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            return parse_reservation(text).error;
+        },
+        "CIDR:prefix|explicit");
 }
 
 } // namespace enipool_plan

@@ -87,4 +87,14 @@ void apply_reserves_and_fragment(const scenario_args& args, std::vector<enipool:
 /// Parses a duration: "90s", "30m", "1h", "500ms", "2.5s", or a plain number of seconds.
 [[nodiscard]] enipool::sim::sim_time parse_duration(const std::string& flag, const std::string& text);
 
+/// The check of every duration flag: text that parse_duration takes (and, when `positive`,
+/// more than 0), in the sentence style of `number`.
+[[nodiscard]] CLI::Validator duration_text(bool positive);
+
+/// The check of --subnet: an aligned IPv4 CIDR.
+[[nodiscard]] CLI::Validator cidr_text();
+
+/// The check of --reserve: CIDR:prefix or CIDR:explicit.
+[[nodiscard]] CLI::Validator reservation_text();
+
 } // namespace enipool_plan

@@ -260,35 +260,40 @@ runner add_simulate_command(CLI::App& parent) {
         "warm-pool waste, free /28s, fallbacks, EC2 calls and errors");
     add_scenario_flags(*cmd, args->scenario, "all", true, 15.0);
     cmd->add_option("--max-nodes", args->max_nodes, "Autoscaler's node limit")
-        ->check(CLI::Range(1u, static_cast<unsigned>(enipool::sim::cluster::max_nodes)))
+        ->check(number(1u, static_cast<unsigned>(enipool::sim::cluster::max_nodes)))
         ->capture_default_str();
     cmd->add_option("--pods", args->pods, "Pods of the base deployment (they arrive over the first minute)")
-        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10000000}))
+        ->check(number<std::uint64_t>(0, 10000000))
         ->capture_default_str();
     cmd->add_option("--churn", args->churn, "Pod replacements per second (Poisson: a random pod deleted, a new one "
                                             "created)")
-        ->check(finite_number(0.0, 1e6))
+        ->check(number(0.0, 1e6))
         ->capture_default_str();
     cmd->add_option("--burst-pods", args->burst_pods, "Pods a deployment burst adds (0: no bursts)")
-        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10000000}))
+        ->check(number<std::uint64_t>(0, 10000000))
         ->capture_default_str();
-    cmd->add_option("--burst-every", args->burst_every, "A burst starts every (first after this long)")
-        ->capture_default_str();
-    cmd->add_option("--burst-hold", args->burst_hold, "A burst scales down to 0 after")->capture_default_str();
-    cmd->add_option("--duration", args->duration, "Virtual time simulated (90s, 30m, 1h...)")->capture_default_str();
-    cmd->add_option("--sample", args->sample, "Sample interval of the time series")->capture_default_str();
-    cmd->add_option("--cooldown", args->cooldown, "IP_COOLDOWN_PERIOD: a released address is reused after")
-        ->capture_default_str();
+    // Durations: `positive` refuses 0 (a run or sample of no time).
+    const auto add_duration = [cmd](const char* name, std::string& value, const char* help, bool positive) {
+        cmd->add_option(name, value, help)->check(duration_text(positive))->capture_default_str();
+    };
+    add_duration("--burst-every", args->burst_every, "A burst starts every (first after this long; 0: no bursts)",
+                 false);
+    add_duration("--burst-hold", args->burst_hold, "A burst scales down to 0 after", false);
+    add_duration("--duration", args->duration, "Virtual time simulated (90s, 30m, 1h...)", true);
+    add_duration("--sample", args->sample, "Sample interval of the time series", true);
+    add_duration("--cooldown", args->cooldown, "IP_COOLDOWN_PERIOD: a released address is reused after", false);
     cmd->add_option("--throttle-rate", args->throttle_rate,
                     "Share of EC2 calls refused with RequestLimitExceeded (throttling); the pools back off and "
                     "retry")
-        ->check(finite_number(0.0, 1.0))
+        ->check(number(0.0, 1.0))
         ->capture_default_str();
     cmd->add_option("--format", args->format, "Summary format: table | csv | json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
-    cmd->add_option("--csv", args->csv, "Write the time series (one row per policy and sample) to FILE");
-    cmd->add_option("--svg", args->svg, "Write a chart (pods running, free /28s over time) to FILE");
+    cmd->add_option("--csv", args->csv, "Write the time series (one row per policy and sample) to FILE")
+        ->check(output_file());
+    cmd->add_option("--svg", args->svg, "Write a chart (pods running, free /28s over time) to FILE")
+        ->check(output_file());
     return [args] { return run_simulate(*args); };
 }
 

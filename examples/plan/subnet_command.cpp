@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -55,6 +56,21 @@ std::string stop_reason(enipool::sim::fill_stop s) {
     case enipool::sim::fill_stop::node_got_no_pod: return "a further node launched but got no pod address";
     default: return "--max-nodes reached";
     }
+}
+
+// An AWS subnet ID: "subnet-" and 8 or 17 lowercase hex digits.
+CLI::Validator subnet_id_text() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            constexpr std::string_view head = "subnet-";
+            const std::string_view digits = std::string_view(text).substr(std::min(text.size(), head.size()));
+            const bool hex = std::all_of(digits.begin(), digits.end(),
+                                         [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+            if (text.rfind(head, 0) != 0 || (digits.size() != 8 && digits.size() != 17) || !hex)
+                return fmt::format("'{}' is not a subnet ID (subnet- and 8 or 17 hex digits)", text);
+            return {};
+        },
+        "SUBNET-ID");
 }
 
 int run_subnet(const subnet_args& args) {
@@ -115,15 +131,20 @@ runner add_subnet_command(CLI::App& parent) {
         "subnet", "How many nodes and pods fit in a subnet before InsufficientCidrBlocks and before "
                   "InsufficientFreeAddressesInSubnet, with the subnet map at each point");
     add_scenario_flags(*cmd, args->scenario, "prefix-first", true, 0.0);
-    cmd->add_option("--network-interfaces", args->interfaces,
+    auto* interfaces = cmd->add_option("--network-interfaces", args->interfaces,
                     "Start from a real subnet: `aws ec2 describe-network-interfaces` output (one file per page, "
-                    "or pages one after another)");
-    cmd->add_option("--reservations", args->reservations, "`aws ec2 get-subnet-cidr-reservations` output");
-    cmd->add_option("--subnet-id", args->subnet_id, "Only interfaces of this SubnetId");
+                    "or pages one after another)")
+        ->check(input_file());
+    cmd->add_option("--reservations", args->reservations, "`aws ec2 get-subnet-cidr-reservations` output")
+        ->check(input_file())
+        ->needs(interfaces);
+    cmd->add_option("--subnet-id", args->subnet_id, "Only interfaces of this SubnetId (subnet-0123abcd...)")
+        ->check(subnet_id_text())
+        ->needs(interfaces);
     cmd->add_option("--max-nodes", args->max_nodes, "Stop after this many nodes")
-        ->check(CLI::Range(1u, 1000000u))
+        ->check(number(1u, 1000000u))
         ->capture_default_str();
-    cmd->add_flag("--no-map", args->no_map, "Figures only, no subnet maps");
+    cmd->add_flag("--no-map", args->no_map, "Figures only, no subnet maps")->disable_flag_override();
     return [args] { return run_subnet(*args); };
 }
 

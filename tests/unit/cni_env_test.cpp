@@ -119,3 +119,42 @@ TEST_CASE("cni env: CNI_ARGS") {
     env["CNI_ARGS"] = "broken";
     require_rejected(env, "CNI_ARGS");
 }
+
+TEST_CASE("cni env: hostile CNI_ARGS and long values are CNI errors, never taken silently") {
+    auto env = add_env();
+    // Separators other than ';' leave one pair whose value is not a pod name.
+    for (const char* args : {"K8S_POD_NAME=a,K8S_POD_NAMESPACE=b", "K8S_POD_NAME=a K8S_POD_NAMESPACE=b",
+                             "K8S_POD_NAME=a&K8S_POD_NAMESPACE=b"}) {
+        env["CNI_ARGS"] = args;
+        require_rejected(env, "CNI_ARGS: K8S_POD_NAME 'a");
+    }
+    env["CNI_ARGS"] = "K8S_POD_NAME=a\nK8S_POD_NAMESPACE=b";
+    require_rejected(env, "CNI_ARGS: the value of K8S_POD_NAME has a control character: 'a\\x0aK8S_POD_NAMESPACE=b'");
+    env["CNI_ARGS"] = "K8S_POD_NAME=a;K8S_POD_NAME=b";
+    require_rejected(env, "CNI_ARGS: K8S_POD_NAME is given twice");
+    env["CNI_ARGS"] = "K8S POD=a";
+    require_rejected(env, "CNI_ARGS: key 'K8S POD' is not letters, digits, '_' and '-'");
+    env["CNI_ARGS"] = "K8S_POD_NAMESPACE=Default";
+    require_rejected(env, "K8S_POD_NAMESPACE 'Default' is not a Kubernetes name");
+    env["CNI_ARGS"] = "K8S_POD_NAMESPACE=" + std::string(64, 'n'); // a label is at most 63
+    require_rejected(env, "is not a Kubernetes name");
+    env["CNI_ARGS"] = "K8S_POD_NAME=" + std::string(254, 'p'); // a subdomain is at most 253
+    require_rejected(env, "is not a Kubernetes name");
+    env["CNI_ARGS"] = "K8S_POD_NAMESPACE=" + std::string(63, 'n') + ";K8S_POD_NAME=web-0.x";
+    auto ok = read(env);
+    REQUIRE(ok.has_value());
+    CHECK(ok->k8s_pod_name == "web-0.x");
+
+    // A very long value is refused with the first 64 bytes shown, not the whole value.
+    env = add_env();
+    env["CNI_IFNAME"] = std::string(100000, 'e');
+    auto r = read(env);
+    REQUIRE_FALSE(r.has_value());
+    CHECK_THAT(r.error().detail(), Catch::Contains("CNI_IFNAME: '" + std::string(64, 'e') + "...' is longer than 15"));
+    CHECK(r.error().detail().size() < 200);
+    env["CNI_IFNAME"] = "sixteen_chars_xy"; // one byte over Linux's IFNAMSIZ - 1
+    require_rejected(env, "CNI_IFNAME: 'sixteen_chars_xy' is longer than 15");
+    env["CNI_IFNAME"] = "eth0";
+    env["CNI_ARGS"] = "X=" + std::string(100000, 'v');
+    CHECK(read(env).has_value()); // any other key's value is passed through, as the spec says
+}

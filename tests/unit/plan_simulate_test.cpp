@@ -126,7 +126,9 @@ TEST_CASE("subnet: usage errors exit 2 with nothing on stdout", "[plan][subnet]"
     check_usage_error({"subnet", "--subnet", "300.18.0.0/24"}, "300.18.0.0/24");
     check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--network-interfaces", "/nonexistent.json"},
                       "/nonexistent.json");
-    check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--reservations", "/x.json"}, "--network-interfaces");
+    check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--reservations",
+                       ENIPOOL_SOURCE_DIR "/tests/data/aws/get-subnet-cidr-reservations.json"},
+                      "--network-interfaces");
     check_usage_error({"subnet", "--subnet", "198.18.0.0/24", "--subnet", "198.18.1.0/24"}, "exactly one");
 }
 

@@ -76,10 +76,42 @@ namespace detail {
     return {};
 }
 
+// A value as an error shows it: at most 64 bytes (then "..."), control bytes as \xNN, so
+// a hostile value cannot flood or break the one-line error.
+[[nodiscard]] inline std::string shown(std::string_view value) {
+    constexpr std::size_t limit = 64;
+    std::string out;
+    for (const char c : value.substr(0, limit)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) out += fmt::format("\\x{:02x}", byte);
+        else out += c;
+    }
+    if (value.size() > limit) out += "...";
+    return out;
+}
+
+[[nodiscard]] constexpr bool is_lower_alnum(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// Kubernetes' DNS-1123 names: a label (namespaces: at most 63 bytes of [a-z0-9-]) or a
+// subdomain (pod names: at most 253 bytes of [a-z0-9.-]), starting and ending alphanumeric.
+[[nodiscard]] constexpr bool is_dns1123(std::string_view name, bool subdomain) noexcept {
+    if (name.empty() || name.size() > (subdomain ? 253u : 63u)) return false;
+    if (!is_lower_alnum(name.front()) || !is_lower_alnum(name.back())) return false;
+    for (const char c : name)
+        if (!is_lower_alnum(c) && c != '-' && !(subdomain && c == '.')) return false;
+    return true;
+}
+
 } // namespace detail
 
-/// Parses CNI_ARGS (`K1=V1;K2=V2`) into pairs. O(n). An empty text gives no pairs.
-/// Errors: `invalid_cni_environment` for an item without '=' or with an empty key.
+/// Parses CNI_ARGS (`K1=V1;K2=V2`) into pairs. O(n^2) in the pairs (duplicates), O(n) in
+/// the text. An empty text gives no pairs; empty items ("A=1;;B=2", a trailing ';') are
+/// skipped.
+/// Errors: `invalid_cni_environment` for an item without '=', a key that is not letters,
+/// digits, '_' and '-' (the spec's alphanumeric keys, with the separators kubelet's use), a
+/// key given twice, or a value with a control character.
 [[nodiscard]] inline result<std::vector<std::pair<std::string, std::string>>>
 parse_cni_args(std::string_view text) {
     std::vector<std::pair<std::string, std::string>> pairs;
@@ -89,13 +121,24 @@ parse_cni_args(std::string_view text) {
         if (end == std::string_view::npos) end = text.size();
         const auto item = text.substr(pos, end - pos);
         pos = end + 1;
-        if (item.empty()) continue; // "A=1;;B=2" and a trailing ';' are harmless
+        if (item.empty()) continue;
         const auto eq = item.find('=');
         if (eq == std::string_view::npos)
-            return detail::env_error("CNI_ARGS", fmt::format("'{}' is not KEY=VALUE", item));
+            return detail::env_error("CNI_ARGS", fmt::format("'{}' is not KEY=VALUE", detail::shown(item)));
         if (eq == 0)
-            return detail::env_error("CNI_ARGS", fmt::format("'{}' has an empty key", item));
-        pairs.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+            return detail::env_error("CNI_ARGS", fmt::format("'{}' has an empty key", detail::shown(item)));
+        const auto key = item.substr(0, eq), value = item.substr(eq + 1);
+        for (const char c : key)
+            if (!detail::is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && c != '_' && c != '-')
+                return detail::env_error("CNI_ARGS", fmt::format("key '{}' is not letters, digits, '_' and '-'",
+                                                                 detail::shown(key)));
+        for (const char c : value)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                return detail::env_error("CNI_ARGS", fmt::format("the value of {} has a control character: '{}'",
+                                                                 detail::shown(key), detail::shown(value)));
+        for (const auto& [seen, v] : pairs)
+            if (seen == key) return detail::env_error("CNI_ARGS", fmt::format("{} is given twice", detail::shown(key)));
+        pairs.emplace_back(std::string(key), std::string(value));
     }
     return pairs;
 }
@@ -106,7 +149,8 @@ parse_cni_args(std::string_view text) {
 /// for ADD, DEL and CHECK; CNI_NETNS for ADD and CHECK (its path is not opened: an IPAM
 /// plugin never enters the namespace).
 /// Errors: `invalid_cni_environment` naming the variable (missing, unknown command,
-/// malformed container id or interface name, malformed CNI_ARGS).
+/// malformed container id or interface name, malformed CNI_ARGS, a K8S_POD_NAME or
+/// K8S_POD_NAMESPACE that is not a Kubernetes name).
 template <class Lookup>
 [[nodiscard]] result<environment> read_environment(Lookup&& lookup) {
     auto get = [&](const char* name) -> std::optional<std::string> {
@@ -123,7 +167,7 @@ template <class Lookup>
     else if (*cmd == "VERSION") env.command = command::version;
     else
         return detail::env_error("CNI_COMMAND",
-                                 fmt::format("'{}' is not ADD, DEL, CHECK or VERSION", *cmd));
+                                 fmt::format("'{}' is not ADD, DEL, CHECK or VERSION", detail::shown(*cmd)));
     if (env.command == command::version) return env;
 
     auto id = get("CNI_CONTAINERID");
@@ -132,13 +176,13 @@ template <class Lookup>
         return detail::env_error("CNI_CONTAINERID",
                                  fmt::format("'{}' must start with a letter or digit and hold "
                                              "only letters, digits, '_', '.', '-'",
-                                             *id));
+                                             detail::shown(*id)));
     env.container_id = std::move(*id);
 
     auto ifname = get("CNI_IFNAME");
     if (!ifname) return detail::env_error("CNI_IFNAME", "is not set");
     if (const auto problem = detail::ifname_problem(*ifname); !problem.empty())
-        return detail::env_error("CNI_IFNAME", fmt::format("'{}' {}", *ifname, problem));
+        return detail::env_error("CNI_IFNAME", fmt::format("'{}' {}", detail::shown(*ifname), problem));
     env.ifname = std::move(*ifname);
 
     auto netns = get("CNI_NETNS");
@@ -162,8 +206,14 @@ template <class Lookup>
         if (!args) return args.error();
         env.args = std::move(*args);
         for (const auto& [key, value] : env.args) {
-            if (key == "K8S_POD_NAMESPACE") env.k8s_pod_namespace = value;
-            else if (key == "K8S_POD_NAME") env.k8s_pod_name = value;
+            const bool is_namespace = key == "K8S_POD_NAMESPACE";
+            if (!is_namespace && key != "K8S_POD_NAME") continue;
+            if (!detail::is_dns1123(value, !is_namespace))
+                return detail::env_error("CNI_ARGS", fmt::format("{} '{}' is not a Kubernetes name ({})", key,
+                                                                 detail::shown(value),
+                                                                 is_namespace ? "at most 63 of a-z, 0-9, '-'"
+                                                                              : "at most 253 of a-z, 0-9, '-', '.'"));
+            (is_namespace ? env.k8s_pod_namespace : env.k8s_pod_name) = value;
         }
     }
     return env;
