@@ -22,9 +22,9 @@ foreach(peer_source IN LISTS ENIPOOL_PEER_TESTS)
   list(APPEND ENIPOOL_PEER_BINARIES $<TARGET_FILE:${peer_target}>)
 endforeach()
 
-# The README's fidelity table states each upstream file's counts: they must be these.
+# The fidelity table (docs/fidelity.md) states each upstream file's counts: they must be these.
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
 add_test(NAME peer.fidelity_table
   COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/check-peer-table
-          ${PROJECT_SOURCE_DIR}/README.md ${ENIPOOL_PEER_BINARIES})
+          ${PROJECT_SOURCE_DIR}/docs/fidelity.md ${ENIPOOL_PEER_BINARIES})
 set_tests_properties(peer.fidelity_table PROPERTIES LABELS peer)

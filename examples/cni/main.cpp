@@ -1,7 +1,7 @@
 // enipool-cni: a CNI IPAM plugin (spec versions 1.0.0 and 0.4.0: ADD, DEL, CHECK, VERSION)
 // that hands out pod addresses from an enipool node pool whose ENIs, prefixes and secondary
 // IPs come from the network config. Install it beside the main plugins (CNI_PATH) and name
-// it in the config: "ipam": {"type": "enipool-cni", ...}. See docs/readme/cni.md.
+// it in the config: "ipam": {"type": "enipool-cni", ...}. See docs/cni.md.
 #include "plugin.hpp"
 
 #include <cstdio>

@@ -48,7 +48,7 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
     args.behaviour_flag =
         cmd.add_option("--behaviour", args.behaviour,
                        "agent: the VPC CNI's (v1.23.1) or Cilium's exact decisions | improved: with enipool's "
-                       "improvements (see the README's fidelity section) | both: each, side by side")
+                       "improvements (see docs/fidelity.md) | both: each, side by side")
             ->check(CLI::IsMember({"agent", "improved", "both"}))
             ->capture_default_str();
     args.warm_eni_flag = cmd.add_option("--warm-eni-target", args.warm_eni_target, "WARM_ENI_TARGET (vpc-cni)")

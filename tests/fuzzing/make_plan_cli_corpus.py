@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 # Writes the seed corpus of the plan_cli fuzz target: every `enipool-plan` command line of the
-# README (its shell examples, continuation lines joined), as NUL-separated arguments after the
-# program's name, plus a few hostile values on the flags they use. Run from anywhere:
-# python3 tests/fuzzing/make_plan_cli_corpus.py (README.md is generated: run tools/make-readme first).
-import os, re, shlex
+# user documentation (README.md, then docs/*.md in name order; shell examples, continuation
+# lines joined) as NUL-separated arguments after the program's name, in the order they appear
+# (seeds readme_NN), plus a few hostile values on the flags they use. Run from anywhere:
+# python3 tests/fuzzing/make_plan_cli_corpus.py
+import glob, os, re, shlex
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 corpus = os.path.join(root, "tests", "fuzzing", "corpus", "plan_cli")
 os.makedirs(corpus, exist_ok=True)
 
-with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
-    text = f.read().replace("\\\n", " ")
+pages = [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs", "*.md")))
+text = ""
+for page in pages:
+    with open(page, encoding="utf-8") as f:
+        text += f.read().replace("\\\n", " ") + "\n"
 
 seeds = []
 for line in text.splitlines():
@@ -36,4 +40,4 @@ for i, args in enumerate(seeds + hostile):
     name = ("readme_%02d" % i) if i < len(seeds) else ("hostile_%02d" % (i - len(seeds)))
     with open(os.path.join(corpus, name), "wb") as f:
         f.write("\0".join(args).encode("utf-8"))
-print("%d README seeds, %d hostile seeds in %s" % (len(seeds), len(hostile), corpus))
+print("%d documentation seeds, %d hostile seeds in %s" % (len(seeds), len(hostile), corpus))

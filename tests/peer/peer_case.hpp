@@ -15,7 +15,7 @@
 // the library cannot express (a state it refuses, an input it does not model) is not a
 // test: PEER_INEXPRESSIBLE records it with a one-line reason, and the hidden test
 // "[.list-inexpressible]" prints the records and the upstream files (tools/check-peer-table
-// counts them for the README's fidelity table).
+// counts them for the fidelity table in docs/fidelity.md).
 #pragma once
 
 #include <catch2/catch.hpp>
