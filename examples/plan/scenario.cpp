@@ -113,10 +113,6 @@ void refuse_unless(bool strategy_chosen, const CLI::Option* flag, std::string_vi
         throw usage_error(fmt::format("{} applies to --warm {} only", flag->get_name(), strategy));
 }
 
-} // namespace
-
-namespace {
-
 // "--warm a and --warm b": the built-in strategies that --behaviour improved applies to.
 std::string improvable_strategies() {
     std::vector<std::string_view> names;
