@@ -11,3 +11,8 @@ if(TARGET test_plan_bad_values)
     add_dependencies(test_plan_bad_values enipool-plan)
   endif()
 endif()
+# test_registry parses --warm with the planner's parser built from an extended list.
+if(TARGET test_registry)
+  include(${PROJECT_SOURCE_DIR}/examples/plan/plan_commands.cmake)
+  target_link_libraries(test_registry PRIVATE enipool_plan_commands)
+endif()

@@ -1,6 +1,7 @@
 // enipool-plan max-pods: flags, selection of types, the side-by-side figures and their
 // table / CSV / JSON rendering.
 #include "max_pods_command.hpp"
+#include "registry_cli.hpp"
 
 #include <enipool/max_pods.hpp>
 
@@ -221,8 +222,8 @@ runner add_max_pods_command(CLI::App& parent) {
                                "enipool", "all"}))
         ->capture_default_str();
     cmd->add_option("--policy", args->policy,
-                    "Growth policy of the enipool column: prefix-first | prefix-only | secondary-only")
-        ->check(CLI::IsMember({"prefix-first", "prefix-only", "secondary-only"}))
+                    "Growth policy of the enipool column: " + registry_help<enipool::growth_policies>(false))
+        ->check(CLI::IsMember(registry_choices<enipool::growth_policies>()))
         ->capture_default_str();
     cmd->add_flag("--prefix-delegation", args->prefix_delegation, "al2-script: prefix delegation enabled")->disable_flag_override();
     cmd->add_flag("--custom-networking", args->custom_networking,

@@ -32,19 +32,15 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
     cmd.add_option("--instance-type", args.instance_type, "Instance type of the nodes")
         ->check(non_empty())
         ->capture_default_str();
-    std::vector<std::string> policies{"prefix-first", "prefix-only", "secondary-only"};
-    if (allow_all) policies.emplace_back("all");
-    cmd.add_option("--policy", args.policy,
-                   allow_all ? "prefix-first | prefix-only | secondary-only | all (each on the same seed)"
-                             : "prefix-first | prefix-only | secondary-only")
+    const auto policies = registry_choices<enipool::growth_policies>(allow_all ? std::vector<std::string>{"all"}
+                                                                               : std::vector<std::string>{});
+    const std::string policy_names = registry_help<enipool::growth_policies>(false);
+    cmd.add_option("--policy", args.policy, allow_all ? policy_names + " | all (each on the same seed)" : policy_names)
         ->check(CLI::IsMember(policies))
         ->capture_default_str();
     const auto counts = number(0u, 100000u);
-    cmd.add_option("--warm", args.warm,
-                   "Warm-pool strategy: vpc-cni (the VPC CNI's WARM_* targets) | cilium (Cilium's watermarks) | "
-                   "auto-mode (EKS Auto Mode's fixed warm pool)")
-        ->check(CLI::IsMember({"vpc-cni", "cilium", "auto-mode"}))
-        ->capture_default_str();
+    add_warm_option<enipool::warm_strategies>(cmd, args.warm);
+    add_strategy_flags<enipool::warm_strategies>(cmd, args);
     args.behaviour_flag =
         cmd.add_option("--behaviour", args.behaviour,
                        "agent: the VPC CNI's (v1.23.1) or Cilium's exact decisions | improved: with enipool's "
@@ -96,9 +92,12 @@ enipool::instance_type scenario_type(const scenario_args& args) {
 }
 
 std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& args) {
-    using enipool::growth_policy_kind;
-    if (args.policy == "all")
-        return {growth_policy_kind::prefix_first, growth_policy_kind::prefix_only, growth_policy_kind::secondary_only};
+    if (args.policy == "all") {
+        std::vector<enipool::growth_policy_kind> all;
+        for (std::size_t i = 0; i < enipool::growth_policies::size; ++i)
+            all.push_back(static_cast<enipool::growth_policy_kind>(i));
+        return all;
+    }
     auto p = enipool::parse_growth_policy(args.policy);
     if (!p) throw usage_error(fmt::format("--policy: {}", p.error().message()));
     return {*p};
@@ -109,39 +108,68 @@ namespace {
 bool given(const CLI::Option* flag) { return flag != nullptr && flag->count() > 0; }
 
 // A flag of another strategy than --warm's would be silently ignored: refuse it instead.
-void refuse_unless(bool strategy_chosen, const CLI::Option* flag, const char* strategy) {
+void refuse_unless(bool strategy_chosen, const CLI::Option* flag, std::string_view strategy) {
     if (!strategy_chosen && given(flag))
         throw usage_error(fmt::format("{} applies to --warm {} only", flag->get_name(), strategy));
+}
+
+// "--warm a and --warm b": the built-in strategies that --behaviour improved applies to.
+std::string improvable_strategies() {
+    std::vector<std::string_view> names;
+    enipool::for_each_type(enipool::warm_strategies{}, [&]<class W>() {
+        if constexpr (has_improved<W>) names.push_back(W::name);
+    });
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+        out += fmt::format("--warm {}", names[i]);
+    }
+    return out;
 }
 
 } // namespace
 
 std::vector<behaviour> scenario_behaviours(const scenario_args& args) {
-    if (args.warm == "auto-mode" && args.behaviour != "agent")
-        throw usage_error("--behaviour applies to --warm vpc-cni and --warm cilium only");
+    bool improvable = false;
+    enipool::for_each_type(enipool::warm_strategies{}, [&]<class W>() {
+        if (args.warm == W::name) improvable = has_improved<W>;
+    });
+    if (!improvable && args.behaviour != "agent")
+        throw usage_error(fmt::format("--behaviour applies to {} only", improvable_strategies()));
     if (args.behaviour == "improved") return {behaviour{true, "+improved"}};
     if (args.behaviour == "both") return {behaviour{}, behaviour{true, "+improved"}};
     return {behaviour{}};
 }
 
-enipool::sim::warm_config scenario_warm(const scenario_args& args, bool improved) {
+void refuse_other_strategies_flags(const scenario_args& args) {
+    constexpr std::string_view vpc_cni = enipool::vpc_cni_warm::name;
+    constexpr std::string_view cilium = enipool::cilium_watermarks::name;
+    constexpr std::string_view auto_mode = enipool::auto_mode_warm::name;
     for (const CLI::Option* f : {args.warm_eni_flag, args.warm_ip_flag, args.minimum_ip_flag, args.warm_prefix_flag})
-        refuse_unless(args.warm == "vpc-cni", f, "vpc-cni");
-    for (const CLI::Option* f : args.cilium_flags) refuse_unless(args.warm == "cilium", f, "cilium");
-    refuse_unless(args.warm == "auto-mode", args.warm_addresses_flag, "auto-mode");
-    if (args.warm == "cilium") {
-        auto c = improved ? enipool::cilium_watermarks_config::improved() : enipool::cilium_watermarks_config{};
-        c.pre_allocate = static_cast<int>(args.pre_allocate);
-        c.min_allocate = args.min_allocate;
-        c.max_allocate = args.max_allocate;
-        c.max_above_watermark = args.max_above_watermark;
-        return c;
-    }
-    if (args.warm == "auto-mode") {
-        enipool::auto_mode_warm_config a;
-        if (given(args.warm_addresses_flag)) a.warm_addresses = args.warm_addresses;
-        return a;
-    }
+        refuse_unless(args.warm == vpc_cni, f, vpc_cni);
+    for (const CLI::Option* f : args.cilium_flags) refuse_unless(args.warm == cilium, f, cilium);
+    refuse_unless(args.warm == auto_mode, args.warm_addresses_flag, auto_mode);
+}
+
+template <>
+enipool::cilium_watermarks_config warm_settings<enipool::cilium_watermarks>(const scenario_args& args, bool improved) {
+    auto c = improved ? enipool::cilium_watermarks_config::improved() : enipool::cilium_watermarks_config{};
+    c.pre_allocate = static_cast<int>(args.pre_allocate);
+    c.min_allocate = args.min_allocate;
+    c.max_allocate = args.max_allocate;
+    c.max_above_watermark = args.max_above_watermark;
+    return c;
+}
+
+template <>
+enipool::auto_mode_warm_config warm_settings<enipool::auto_mode_warm>(const scenario_args& args, bool) {
+    enipool::auto_mode_warm_config a;
+    if (given(args.warm_addresses_flag)) a.warm_addresses = args.warm_addresses;
+    return a;
+}
+
+template <>
+enipool::vpc_cni_warm_config warm_settings<enipool::vpc_cni_warm>(const scenario_args& args, bool improved) {
     auto w = improved ? enipool::vpc_cni_warm_config::improved() : enipool::vpc_cni_warm_config{};
     w.warm_eni_target = args.warm_eni_target;
     if (given(args.warm_ip_flag)) w.warm_ip_target = args.warm_ip_target;

@@ -4,13 +4,19 @@
 #pragma once
 
 #include "command.hpp"
+#include "registry_cli.hpp"
 
 #include <enipool/max_pods.hpp>
+#include <enipool/policy.hpp>
+#include <enipool/registry.hpp>
 #include <enipool/sim/cluster.hpp>
 #include <enipool/subnet.hpp>
 #include <enipool/warm/vpc_cni_warm.hpp>
 
+#include <fmt/format.h>
+
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,7 +36,7 @@ struct scenario_args {
     unsigned warm_ip_target = 0;         ///< --warm-ip-target (given only)
     unsigned minimum_ip_target = 0;      ///< --minimum-ip-target (given only)
     unsigned warm_prefix_target = 0;     ///< --warm-prefix-target (given only)
-    std::string warm = "vpc-cni";        ///< --warm vpc-cni | cilium | auto-mode
+    std::string warm{enipool::type_at<enipool::warm_strategies, 0>::name};  ///< --warm (warm_strategies' names)
     std::string behaviour = "agent";     ///< --behaviour agent | improved | both
     unsigned pre_allocate = 8;           ///< --pre-allocate (cilium)
     unsigned min_allocate = 0;           ///< --min-allocate (cilium)
@@ -47,6 +53,9 @@ struct scenario_args {
     std::vector<CLI::Option*> cilium_flags;
     CLI::Option* warm_addresses_flag = nullptr;
     CLI::Option* behaviour_flag = nullptr;
+    // the flags strategies declare themselves (warm_strategy's cli_flags), by flag
+    std::map<std::string, std::string, std::less<>> strategy_values;
+    std::map<std::string, CLI::Option*, std::less<>> strategy_flags;
 };
 
 /// One warm-pool behaviour to simulate: the agent's exact decisions, or with enipool's
@@ -64,18 +73,93 @@ void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& p
 /// The instance type of --instance-type from --instances or the built-in catalog.
 [[nodiscard]] enipool::instance_type scenario_type(const scenario_args& args);
 
-/// The policies of --policy ("all": the three, in CLI order).
+/// The policies of --policy ("all": every one of growth_policies, in its order).
 [[nodiscard]] std::vector<enipool::growth_policy_kind> scenario_policies(const scenario_args& args);
 
 /// The behaviours of --behaviour: agent, improved, or both (agent first). Throws usage_error
 /// for --behaviour other than agent with --warm auto-mode (enipool's own model, no agent).
 [[nodiscard]] std::vector<behaviour> scenario_behaviours(const scenario_args& args);
 
-/// The warm strategy of --warm with its flags (unset ones stay unset): the agent's exact
-/// decisions, or with `improved` every enipool improvement on (vpc_cni_warm_config::improved,
-/// cilium_watermarks_config::improved). Throws usage_error when a flag of another strategy
-/// was given (e.g. --pre-allocate without --warm cilium).
-[[nodiscard]] enipool::sim::warm_config scenario_warm(const scenario_args& args, bool improved = false);
+/// Whether --behaviour improved|both applies to strategy W: its config has `improved()`.
+template <class W>
+inline constexpr bool has_improved = requires { W::config::improved(); };
+
+/// Whether strategy W declares flags of its own (warm_strategy's cli_flags and from_cli).
+template <class W>
+inline constexpr bool has_cli_flags = requires { W::cli_flags; W::from_cli; };
+
+/// Adds the flags each strategy of `Warms` declares (cli_flags) to `cmd`, help suffixed with
+/// the strategy's name; their text goes to args.strategy_values.
+template <class Warms>
+void add_strategy_flags(CLI::App& cmd, scenario_args& args) {
+    enipool::for_each_type(Warms{}, [&]<class W>() {
+        if constexpr (has_cli_flags<W>) {
+            for (const enipool::warm_flag& f : W::cli_flags) {
+                const std::string flag(f.flag);
+                args.strategy_flags[flag] = cmd.add_option(flag, args.strategy_values[flag],
+                                                           fmt::format("{} ({})", f.help, W::name));
+            }
+        }
+    });
+}
+
+/// Strategy W's settings from the flags. The default: W's `from_cli` over its declared
+/// flags when it has them, else its default config (or `config::improved()` with `improved`
+/// when it has one). The built-in strategies read their own flags (specialisations in
+/// scenario.cpp). Throws usage_error for a value from_cli refuses.
+template <class W>
+[[nodiscard]] typename W::config warm_settings(const scenario_args& args, bool improved) {
+    if constexpr (has_cli_flags<W>) {
+        const enipool::warm_flag_lookup given = [&](std::string_view flag) -> std::optional<std::string> {
+            const auto opt = args.strategy_flags.find(flag);
+            if (opt == args.strategy_flags.end() || opt->second->count() == 0) return std::nullopt;
+            return args.strategy_values.find(flag)->second;
+        };
+        auto c = W::from_cli(given, improved);
+        if (!c) throw usage_error(fmt::format("--warm {}: {}", W::name, c.error().detail()));
+        return *c;
+    } else if constexpr (has_improved<W>) {
+        if (improved) return W::config::improved();
+    }
+    return typename W::config{};
+}
+template <>
+[[nodiscard]] enipool::vpc_cni_warm_config warm_settings<enipool::vpc_cni_warm>(const scenario_args&, bool);
+template <>
+[[nodiscard]] enipool::cilium_watermarks_config warm_settings<enipool::cilium_watermarks>(const scenario_args&, bool);
+template <>
+[[nodiscard]] enipool::auto_mode_warm_config warm_settings<enipool::auto_mode_warm>(const scenario_args&, bool);
+
+/// Throws usage_error when a flag of another strategy than --warm's was given (e.g.
+/// --pre-allocate without --warm cilium): it would be silently ignored.
+void refuse_other_strategies_flags(const scenario_args& args);
+
+/// The warm strategy of --warm among `Warms` with its flags (unset ones stay unset): the
+/// agent's exact decisions, or with `improved` every enipool improvement on
+/// (vpc_cni_warm_config::improved, cilium_watermarks_config::improved). Throws usage_error
+/// when a flag of another strategy was given, or for a name outside `Warms` (naming them).
+template <class Warms = enipool::warm_strategies>
+[[nodiscard]] enipool::sim::warm_config_of<Warms> scenario_warm_of(const scenario_args& args, bool improved = false) {
+    refuse_other_strategies_flags(args);
+    enipool::for_each_type(Warms{}, [&]<class W>() {
+        if constexpr (has_cli_flags<W>) {
+            if (args.warm == W::name) return;
+            for (const enipool::warm_flag& f : W::cli_flags)
+                if (const auto opt = args.strategy_flags.find(f.flag); opt != args.strategy_flags.end() && opt->second->count() > 0)
+                    throw usage_error(fmt::format("{} applies to --warm {} only", f.flag, W::name));
+        }
+    });
+    const auto i = enipool::index_of_name<Warms>(args.warm, "warm strategy");
+    if (!i) throw usage_error(fmt::format("--warm: {}", i.error().detail()));
+    return enipool::visit_index<Warms>(*i, [&]<class W>() -> enipool::sim::warm_config_of<Warms> {
+        return warm_settings<W>(args, improved);
+    });
+}
+
+/// scenario_warm_of over the built-in strategies.
+[[nodiscard]] inline enipool::sim::warm_config scenario_warm(const scenario_args& args, bool improved = false) {
+    return scenario_warm_of<>(args, improved);
+}
 
 /// The subnets of --subnet, seeded from --seed, with --reserve applied (each reservation to
 /// the subnet containing it) and then --pre-fragment scattered.

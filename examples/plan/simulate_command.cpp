@@ -243,7 +243,7 @@ int run_simulate(const simulate_args& args) {
                                           args.scenario.pre_fragment > 0
                                               ? fmt::format(", {}% pre-fragmented", args.scenario.pre_fragment)
                                               : std::string(),
-                                          args.scenario.warm != "vpc-cni"
+                                          args.scenario.warm != enipool::type_at<enipool::warm_strategies, 0>::name
                                               ? fmt::format(", warm pool: {}", args.scenario.warm)
                                               : std::string());
     if (!args.csv.empty()) write_file("--csv", args.csv, render_series_csv(runs));

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <string_view>
 
 namespace enipool {
 
@@ -148,6 +149,16 @@ class prefix_first {
 public:
     using config = prefix_first_config;
     static constexpr bool needs_prefix_support = true;
+    static constexpr std::string_view name = "prefix-first";
+    static constexpr std::string_view description = "/28 prefixes, secondary IPs while no /28 is free";
+
+    /// The unit max pods counts on `type` (max_pods.hpp's enipool column): prefixes where the
+    /// type supports them, else secondary IPs, the policy's fallback. The pool itself refuses
+    /// a non-Nitro type (needs_prefix_support), as the VPC CNI refuses prefix delegation
+    /// there; the column keeps the secondary figure that auto_mode() builds on. O(1).
+    [[nodiscard]] static address_mode capacity_mode(const instance_type& type) noexcept {
+        return type.supports_prefixes() ? address_mode::prefix : address_mode::secondary;
+    }
 
     /// O(1), no errors.
     explicit prefix_first(const config& c = {}) noexcept : config_(c) {}
@@ -212,6 +223,9 @@ public:
 
     /// O(1), no errors.
     explicit fixed_mode_policy(const config& c) noexcept : config_(c) {}
+    /// The unit max pods counts on any type: `Mode` (pod_address_capacity then refuses
+    /// prefixes on a type without prefix support, as node_pool::create does). O(1).
+    [[nodiscard]] static constexpr address_mode capacity_mode(const instance_type&) noexcept { return Mode; }
     /// Always `Mode`. O(1).
     [[nodiscard]] address_mode mode(timestamp) const noexcept { return Mode; }
     /// False during a stall or retry back-off. O(1).
@@ -249,6 +263,8 @@ private:
 /// Members: those of the concept, plus stalls(), no_growth_until(), settings().
 class prefix_only : public detail::fixed_mode_policy<address_mode::prefix> {
 public:
+    static constexpr std::string_view name = "prefix-only";
+    static constexpr std::string_view description = "/28 prefixes only; Nitro and bare-metal types";
     /// O(1), no errors.
     explicit prefix_only(const config& c = {}) noexcept : fixed_mode_policy(c) {}
 };
@@ -259,6 +275,8 @@ public:
 /// instance type. Members: those of the concept, plus stalls(), no_growth_until(), settings().
 class secondary_only : public detail::fixed_mode_policy<address_mode::secondary> {
 public:
+    static constexpr std::string_view name = "secondary-only";
+    static constexpr std::string_view description = "secondary IPs only; every instance type";
     /// O(1), no errors.
     explicit secondary_only(const config& c = {}) noexcept : fixed_mode_policy(c) {}
 };

@@ -10,6 +10,7 @@
 #include <enipool/error.hpp>
 #include <enipool/limits.hpp>
 #include <enipool/nodeadm.hpp>
+#include <enipool/policy.hpp>
 
 #include <fmt/format.h>
 
@@ -21,32 +22,6 @@
 #include <string_view>
 
 namespace enipool {
-
-/// The three growth policies by name, for run-time choices (CLI flags, planner configs).
-/// The policies themselves are the types in growth_policy.hpp; this only names them.
-enum class growth_policy_kind : std::uint8_t { prefix_first, prefix_only, secondary_only };
-
-/// The CLI name of a policy: "prefix-first", "prefix-only", "secondary-only". O(1).
-[[nodiscard]] constexpr std::string_view to_string(growth_policy_kind p) noexcept {
-    switch (p) {
-    case growth_policy_kind::prefix_first: return "prefix-first";
-    case growth_policy_kind::prefix_only: return "prefix-only";
-    case growth_policy_kind::secondary_only: return "secondary-only";
-    }
-    return "?";
-}
-
-/// Parses a CLI policy name (as `to_string` prints it). O(1).
-/// Errors: `malformed_config` naming the accepted values.
-[[nodiscard]] inline result<growth_policy_kind> parse_growth_policy(std::string_view text) {
-    for (auto p : {growth_policy_kind::prefix_first, growth_policy_kind::prefix_only,
-                   growth_policy_kind::secondary_only})
-        if (text == to_string(p)) return p;
-    return error(errc::malformed_config,
-                 fmt::format("unknown growth policy '{}' (expected prefix-first, prefix-only "
-                             "or secondary-only)",
-                             text));
-}
 
 // ---------------------------------------------------------------------------------------
 // eni-max-pods.txt (the VPC CNI's table)
@@ -164,7 +139,7 @@ struct enipool_options {
 /// `pod_address_capacity(type, mode, budget) + 2`, the same code the node pool sizes itself
 /// with, where `usable_enis = min(max_enis, budget.max_enis) - reserved - excluded - trunk -
 /// (custom networking ? 1 : 0)` and each usable ENI carries `ipv4_per_eni - 1` slots of one
-/// address (secondary) or 16 (prefix). The mode:
+/// address (secondary) or 16 (prefix). The mode is the policy type's `capacity_mode(type)`:
 ///   - prefix-only: prefix; on a type without prefix support (not Nitro, not bare metal):
 ///     `prefix_not_supported`;
 ///   - prefix-first: prefix when the type supports prefixes, else secondary: the policy
@@ -174,17 +149,11 @@ struct enipool_options {
 /// Errors: `invalid_instance_limits`, `prefix_not_supported` (prefix-only only).
 [[nodiscard]] inline result<std::uint64_t> enipool_max_pods(const instance_type& type,
                                                            const enipool_options& options = {}) {
-    address_mode mode = address_mode::secondary;
-    switch (options.policy) {
-    case growth_policy_kind::prefix_only: mode = address_mode::prefix; break;
-    case growth_policy_kind::prefix_first:
-        mode = type.supports_prefixes() ? address_mode::prefix : address_mode::secondary;
-        break;
-    case growth_policy_kind::secondary_only: mode = address_mode::secondary; break;
-    }
-    auto capacity = pod_address_capacity(type, mode, options.budget);
-    if (!capacity) return capacity.error();
-    return *capacity + host_network_pods;
+    return visit_growth_policy(options.policy, [&]<class P>() -> result<std::uint64_t> {
+        auto capacity = pod_address_capacity(type, P::capacity_mode(type), options.budget);
+        if (!capacity) return capacity.error();
+        return *capacity + host_network_pods;
+    });
 }
 
 /// EKS Auto Mode's documented cap.

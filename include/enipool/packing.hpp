@@ -8,28 +8,44 @@
 #include <enipool/bitset.hpp>
 #include <enipool/eni.hpp>
 #include <enipool/error.hpp>
+#include <enipool/registry.hpp>
 
 #include <fmt/format.h>
 
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 
 namespace enipool {
 
 /// Lowest lane first (default): the lowest ENI (in the pool's order) with a free lane, its
 /// lowest free lane. Deterministic; fills slots in order.
-struct lowest_lane {};
+struct lowest_lane {
+    static constexpr std::string_view name = "lowest-lane";
+    static constexpr std::string_view description = "lowest free lane of the lowest ENI";
+};
 
 /// Fullest prefix first: the lane comes from the slot with the fewest free lanes (secondary
 /// IPs, with one lane, count as fullest), lowest such slot on ties. Pods concentrate, so
 /// whole prefixes empty out and can be released (the VPC Resource Controller's rule).
-struct fullest_prefix {};
+struct fullest_prefix {
+    static constexpr std::string_view name = "fullest-prefix";
+    static constexpr std::string_view description = "a lane of the slot with the fewest free lanes";
+};
 
 /// Spread: round-robin over ENIs, and within an ENI over its slots, so that consecutive
 /// pods land on different ENIs / prefixes.
-struct spread {};
+struct spread {
+    static constexpr std::string_view name = "spread";
+    static constexpr std::string_view description = "round-robin over ENIs and their slots";
+};
+
+/// Every packing, in the order of the default first. node_pool's `packing<P>` option takes
+/// one of these (each has its `detail::packer` specialisation below).
+using packings = type_list<lowest_lane, fullest_prefix, spread>;
+static_assert(names_unique<packings>());
 
 namespace detail {
 

@@ -10,9 +10,22 @@
 #include <enipool/pool_view.hpp>
 
 #include <concepts>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace enipool {
+
+/// A command-line flag a warm strategy declares (see warm_strategy): name and help.
+struct warm_flag {
+    std::string_view flag;
+    std::string_view help;
+};
+
+/// The text of a declared flag as given on the command line, or nothing when not given.
+using warm_flag_lookup = std::function<std::optional<std::string>(std::string_view flag)>;
 
 /// What a node pool needs from its warm-strategy template parameter.
 ///
@@ -27,6 +40,15 @@ namespace enipool {
 /// `ENIPOOL_CHECK_WARM_STRATEGY(my_warm);` (one static_assert per missing member).
 /// Optional: `static result<void> check_config(const config&)`; node_pool::create calls it
 /// and refuses a configuration it rejects (settings that contradict each other).
+/// Listed in `warm_strategies` (policy.hpp), a strategy also carries
+/// `static constexpr std::string_view name, description` (its --warm spelling and help) and,
+/// optionally, command-line settings of its own for enipool-plan:
+/// ```
+///     static constexpr std::array<warm_flag, 1> cli_flags{{{"--my-keep", "Addresses to keep"}}};
+///     static result<config> from_cli(const warm_flag_lookup& given, bool improved);
+/// ```
+/// `given(flag)` is the flag's text when the user gave it; errors are the user's (shown as
+/// "--warm NAME: detail").
 template <class W>
 concept warm_strategy = requires(const W& w, const pool_view& v) {
     typename W::config;

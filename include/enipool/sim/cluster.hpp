@@ -18,8 +18,8 @@
 //    addresses go back to the subnet).
 //
 // Growth policy and warm strategy are template parameters of the pool; a node group's
-// run-time choice of both maps to `any_pool`, a std::variant of the nine pool types (three
-// policies x vpc_cni_warm, cilium_watermarks, auto_mode_warm; integer pod keys). A variant
+// run-time choice of both maps to `any_pool`, a std::variant of every pool type (each of
+// `growth_policies` with each of `warm_strategies`, policy.hpp; integer pod keys). A variant
 // rather than a virtual interface: no allocation per node, the visit is a jump table, and
 // the cluster can still read each policy's own figures (fallbacks).
 #pragma once
@@ -35,6 +35,7 @@
 #include <enipool/sim/ec2.hpp>
 #include <enipool/sim/metrics.hpp>
 #include <enipool/sim/workload.hpp>
+#include <enipool/registry.hpp>
 #include <enipool/subnet.hpp>
 
 #include <fmt/format.h>
@@ -50,6 +51,7 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -61,71 +63,58 @@ namespace enipool::sim {
 template <class P, class W = vpc_cni_warm>
 using sim_pool = node_pool<P, W, pod_key<std::uint64_t>, clock<manual_clock>>;
 
+/// The configuration variant of a list of warm strategies: a node group's strategy is the one
+/// whose config it holds (their config types differ: see policy.hpp).
+template <class Warms>
+using warm_config_of = variant_of<configs_of<Warms>>;
+
 /// A node group's warm strategy, chosen at run time by which configuration it holds: the
 /// VPC CNI's targets (the default), Cilium's watermarks or EKS Auto Mode's fixed warm pool.
-using warm_config = std::variant<vpc_cni_warm_config, cilium_watermarks_config, auto_mode_warm_config>;
+using warm_config = warm_config_of<warm_strategies>;
 
-/// The strategy's name as enipool-plan spells it: "vpc-cni", "cilium", "auto-mode". O(1).
-[[nodiscard]] inline const char* warm_strategy_name(const warm_config& w) noexcept {
-    constexpr const char* names[] = {"vpc-cni", "cilium", "auto-mode"};  // in warm_config's order
-    static_assert(std::size(names) == std::variant_size_v<warm_config>, "a name for every warm strategy");
+/// The strategy's name as enipool-plan spells it ("vpc-cni", "cilium", "auto-mode"): the
+/// `name` of the strategy whose config `w` holds. O(1).
+template <class Warms = warm_strategies>
+[[nodiscard]] std::string_view warm_strategy_name(const warm_config_of<Warms>& w) noexcept {
+    constexpr auto names = names_of(Warms{});
     return names[w.index()];
 }
 
-namespace detail {
-template <class Config>
-struct strategy_of;
-template <>
-struct strategy_of<vpc_cni_warm_config> {
-    using type = vpc_cni_warm;
-};
-template <>
-struct strategy_of<cilium_watermarks_config> {
-    using type = cilium_watermarks;
-};
-template <>
-struct strategy_of<auto_mode_warm_config> {
-    using type = auto_mode_warm;
-};
-} // namespace detail
+/// The node pool of every growth policy (growth_policies) with every strategy of `Warms`,
+/// as a variant (policy-major): a node group's run-time choice of both.
+template <class Warms>
+using any_pool_of = variant_of<product_of<growth_policies, sim_pool, Warms>>;
 
-/// A node pool of any growth policy and warm strategy (a node group's run-time choice).
-using any_pool = std::variant<sim_pool<prefix_first, vpc_cni_warm>, sim_pool<prefix_first, cilium_watermarks>,
-                              sim_pool<prefix_first, auto_mode_warm>, sim_pool<prefix_only, vpc_cni_warm>,
-                              sim_pool<prefix_only, cilium_watermarks>, sim_pool<prefix_only, auto_mode_warm>,
-                              sim_pool<secondary_only, vpc_cni_warm>, sim_pool<secondary_only, cilium_watermarks>,
-                              sim_pool<secondary_only, auto_mode_warm>>;
+/// A node pool of any growth policy and built-in warm strategy.
+using any_pool = any_pool_of<warm_strategies>;
 
 /// Builds the pool of `kind` and the strategy `warm` holds, with the shared knobs. O(1).
 /// Errors: those of node_pool::create (`prefix_not_supported` for a prefix policy on a Xen
-/// type, `invalid_instance_limits`).
-[[nodiscard]] inline result<any_pool> make_pool(growth_policy_kind kind, const instance_type& type,
-                                                const warm_config& warm, std::uint64_t max_pod_addresses,
-                                                std::chrono::nanoseconds cooldown, manual_clock& clk) {
-    auto build = [&]<class P>() -> result<any_pool> {
-        return std::visit(
-            [&]<class Config>(const Config& strategy_config) -> result<any_pool> {
-                using pool_t = sim_pool<P, typename detail::strategy_of<Config>::type>;
-                typename pool_t::config c;
-                c.type = type;
-                c.warm = strategy_config;
-                c.max_pods = max_pod_addresses;
-                c.cooldown = cooldown;
-                auto p = pool_t::create(std::move(c), clk);
-                if (!p) return p.error();
-                return any_pool(std::in_place_type<pool_t>, std::move(*p));
-            },
-            warm);
-    };
-    switch (kind) {
-    case growth_policy_kind::prefix_first: return build.template operator()<prefix_first>();
-    case growth_policy_kind::prefix_only: return build.template operator()<prefix_only>();
-    default: return build.template operator()<secondary_only>();
-    }
+/// type, `invalid_instance_limits`); `malformed_config` for a `kind` outside growth_policies.
+template <class Warms = warm_strategies>
+[[nodiscard]] result<any_pool_of<Warms>> make_pool(growth_policy_kind kind, const instance_type& type,
+                                                   const warm_config_of<Warms>& warm,
+                                                   std::uint64_t max_pod_addresses,
+                                                   std::chrono::nanoseconds cooldown, manual_clock& clk) {
+    using pool_variant = any_pool_of<Warms>;
+    return visit_growth_policy(kind, [&]<class P>() -> result<pool_variant> {
+        return visit_index<Warms>(warm.index(), [&]<class W>() -> result<pool_variant> {
+            using pool_t = sim_pool<P, W>;
+            typename pool_t::config c;
+            c.type = type;
+            c.warm = std::get<typename W::config>(warm);
+            c.max_pods = max_pod_addresses;
+            c.cooldown = cooldown;
+            auto p = pool_t::create(std::move(c), clk);
+            if (!p) return p.error();
+            return pool_variant(std::in_place_type<pool_t>, std::move(*p));
+        });
+    });
 }
 
 /// Times `pool` fell back from prefixes to secondary IPs (prefix_first only; 0 otherwise). O(1).
-[[nodiscard]] inline std::uint64_t fallbacks_of(const any_pool& pool) noexcept {
+template <class... Pools>
+[[nodiscard]] std::uint64_t fallbacks_of(const std::variant<Pools...>& pool) noexcept {
     return std::visit(
         []<class Pool>(const Pool& p) -> std::uint64_t {
             if constexpr (std::is_same_v<typename Pool::policy_type, prefix_first>) {
@@ -141,29 +130,36 @@ using any_pool = std::variant<sim_pool<prefix_first, vpc_cni_warm>, sim_pool<pre
 /// delegation for the prefix policies; 110 / 250 cap by vCPUs; a type without vCPU count
 /// whose count exceeds 110 gets 110). O(1). Errors: `invalid_instance_limits`.
 [[nodiscard]] inline result<std::uint64_t> default_max_pods(const instance_type& type, growth_policy_kind kind) {
-    al2_script_options o;
-    o.prefix_delegation = kind != growth_policy_kind::secondary_only;
-    auto n = al2_script(type, o);
-    if (!n && n.error().code() == errc::missing_vcpus) return std::uint64_t{110};
-    return n;
+    return visit_growth_policy(kind, [&]<class P>() -> result<std::uint64_t> {
+        al2_script_options o;
+        o.prefix_delegation = P::needs_prefix_support;
+        auto n = al2_script(type, o);
+        if (!n && n.error().code() == errc::missing_vcpus) return std::uint64_t{110};
+        return n;
+    });
 }
 
-/// One node group: what the autoscaler launches.
-struct node_group {
+/// One node group: what the autoscaler launches. `Warms`: the warm strategies it may run
+/// (a test may add its own).
+template <class Warms = warm_strategies>
+struct basic_node_group {
     std::string name = "default";
     instance_type type;
     growth_policy_kind policy = growth_policy_kind::prefix_first;
-    warm_config warm{};                    ///< the warm strategy and its settings (default: the VPC CNI's)
+    warm_config_of<Warms> warm{};          ///< the warm strategy and its settings (default: the list's first, the VPC CNI's)
     std::uint64_t max_pods = 0;             ///< kubelet max pods (0: default_max_pods)
     std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< IP_COOLDOWN_PERIOD
     std::vector<std::size_t> subnets;       ///< indexes into cluster_config::subnets (empty: all)
     unsigned max_nodes = 0;                 ///< this group's own cap (0: the autoscaler's only)
 };
 
+using node_group = basic_node_group<>;
+
 /// A whole simulation's configuration; every default here.
-struct cluster_config {
+template <class Warms = warm_strategies>
+struct basic_cluster_config {
     std::vector<subnet> subnets;            ///< at least one
-    std::vector<node_group> groups;         ///< at least one; the autoscaler launches from the
+    std::vector<basic_node_group<Warms>> groups;        ///< at least one; the autoscaler launches from the
                                             ///< first group with room (a priority expander)
     workload_config workload{};
     autoscaler_config autoscaler{};
@@ -172,6 +168,8 @@ struct cluster_config {
     sim_time sample_interval = std::chrono::seconds(10);
     sim_time warm_interval = std::chrono::milliseconds(2500);  ///< ipamd's reconcile period
 };
+
+using cluster_config = basic_cluster_config<>;
 
 /// Scatters `share` (0..1) of a subnet's free addresses as foreign single allocations at
 /// random places drawn from the subnet's own seeded generator (other tenants, ENIs of other
@@ -186,15 +184,21 @@ inline std::size_t scatter_foreign(subnet& s, double share) {
 }
 
 /// A cluster simulation. Create, then `run()` (or `run_until` in steps); read `samples()`
-/// and `summary()`. Movable; not copyable (pools refer to the cluster's clock).
-class cluster {
+/// and `summary()`. Movable; not copyable (pools refer to the cluster's clock). `Warms`: the
+/// warm strategies its node groups may run (`cluster` runs the built-in ones).
+template <class Warms = warm_strategies>
+class basic_cluster {
 public:
+    using cluster_config = basic_cluster_config<Warms>;
+    using node_group = basic_node_group<Warms>;
+    using any_pool = any_pool_of<Warms>;
+
     /// Validates and builds the cluster with `autoscaler.min_nodes` nodes ready at time 0.
     /// O(subnets + groups + min_nodes). Errors: `malformed_config` (no subnet, no group, a
     /// group's subnet index out of range, a zero interval, min > max nodes),
     /// `invalid_instance_limits`, `prefix_not_supported` (a prefix policy on a Xen type),
     /// `insufficient_free_addresses` (no address for a first node's primary ENI).
-    [[nodiscard]] static result<cluster> create(cluster_config cfg) {
+    [[nodiscard]] static result<basic_cluster> create(cluster_config cfg) {
         if (cfg.subnets.empty()) return error(errc::malformed_config, "the cluster needs at least one subnet");
         if (cfg.groups.empty()) return error(errc::malformed_config, "the cluster needs at least one node group");
         if (cfg.sample_interval <= sim_time::zero() || cfg.warm_interval <= sim_time::zero() ||
@@ -204,7 +208,7 @@ public:
             return error(errc::malformed_config, "min nodes exceed max nodes");
         if (cfg.autoscaler.max_nodes > max_nodes)
             return error(errc::malformed_config, fmt::format("at most {} nodes", max_nodes));
-        cluster c(std::move(cfg));
+        basic_cluster c(std::move(cfg));
         for (auto& g : c.cfg_.groups) {
             for (std::size_t s : g.subnets)
                 if (s >= c.cfg_.subnets.size())
@@ -217,7 +221,7 @@ public:
                 g.max_pods = *m;
             }
             // the pool is validated once here, so node launches cannot fail on it later
-            auto probe = make_pool(g.policy, g.type, g.warm, pod_capacity(g), g.cooldown, *c.clock_);
+            auto probe = make_pool<Warms>(g.policy, g.type, g.warm, pod_capacity(g), g.cooldown, *c.clock_);
             if (!probe) return error(probe.error().code(), fmt::format("group {}: {}", g.name, probe.error().message()));
         }
         for (const subnet& s : c.cfg_.subnets) c.ec2_->add_subnet(s);
@@ -231,8 +235,8 @@ public:
         return c;
     }
 
-    cluster(cluster&&) noexcept = default;
-    cluster& operator=(cluster&&) noexcept = default;
+    basic_cluster(basic_cluster&&) noexcept = default;
+    basic_cluster& operator=(basic_cluster&&) noexcept = default;
 
     /// Runs to `cfg.duration`. See run_until.
     [[nodiscard]] result<void> run() { return run_until(cfg_.duration); }
@@ -359,7 +363,7 @@ private:
         std::uint32_t gen = 0;
     };
 
-    explicit cluster(cluster_config cfg)
+    explicit basic_cluster(cluster_config cfg)
         : cfg_(std::move(cfg)), clock_(std::make_unique<manual_clock>()), ec2_(std::make_unique<ec2>(cfg_.ec2)),
           workload_(cfg_.workload), open_(std::make_unique<hierarchical_bitset<max_nodes>>()) {}
 
@@ -557,7 +561,7 @@ private:
     void make_ready(std::uint32_t n) {
         node& x = nodes_[n];
         const node_group& g = cfg_.groups[x.group];
-        auto pool = make_pool(g.policy, g.type, g.warm, x.capacity, g.cooldown, *clock_);  // validated in create
+        auto pool = make_pool<Warms>(g.policy, g.type, g.warm, x.capacity, g.cooldown, *clock_);  // validated in create
         x.pool = std::make_unique<any_pool>(std::move(*pool));
         const eni_record& primary = ec2_->node(x.ec2_id).enis.front();
         const ipv4_prefix cidr = ec2_->subnet_at(primary.subnet_index).cidr();
@@ -706,5 +710,8 @@ private:
     run_summary summary_;
     std::vector<sample> samples_;
 };
+
+/// The cluster of the built-in warm strategies.
+using cluster = basic_cluster<>;
 
 } // namespace enipool::sim

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace enipool {
@@ -34,6 +35,8 @@ struct auto_mode_warm_config {
 class auto_mode_warm {
 public:
     using config = auto_mode_warm_config;
+    static constexpr std::string_view name = "auto-mode";  ///< enipool-plan --warm
+    static constexpr std::string_view description = "EKS Auto Mode's fixed warm pool";
 
     /// O(1), no errors.
     explicit auto_mode_warm(const config& c = {}) noexcept : config_(c) {}

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace enipool {
@@ -92,6 +93,8 @@ struct cilium_watermarks_config {
 class cilium_watermarks {
 public:
     using config = cilium_watermarks_config;
+    static constexpr std::string_view name = "cilium";  ///< enipool-plan --warm
+    static constexpr std::string_view description = "Cilium's watermarks";
     using ll = long long;
 
     /// O(1), no errors.

@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <string_view>
 #include <vector>
 
 namespace enipool {
@@ -128,6 +129,8 @@ struct vpc_cni_warm_config {
 class vpc_cni_warm {
 public:
     using config = vpc_cni_warm_config;
+    static constexpr std::string_view name = "vpc-cni";  ///< enipool-plan --warm
+    static constexpr std::string_view description = "the VPC CNI's WARM_* targets";
 
     /// The counts the decisions read: ipamd's GetIPStats (ENIs excluded from pod IPs are
     /// skipped; only CIDRs of the current mode count), TotalPrefixes (every ENI's /28s) and
