@@ -50,6 +50,13 @@ public:
     json_node(const nlohmann::json& document, const json_wording& wording, std::string_view name)
         : value_(&document), wording_(&wording), root_name_(name) {}
 
+    /// A value inside a document read elsewhere, whose path is `path` ("prevResult").
+    [[nodiscard]] static json_node nested(const nlohmann::json& value, const json_wording& wording, std::string path) {
+        json_node out(value, wording, {});
+        out.path_ = std::move(path);
+        return out;
+    }
+
     /// Member `key` (absent when this is not an object, or the key is absent or null). O(log n).
     [[nodiscard]] json_node member(std::string_view key) const {
         json_node out(*this, path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key));
