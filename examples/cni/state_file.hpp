@@ -220,11 +220,7 @@ using nlohmann::json;
     }
 
     const ck::json_node root(doc, ck::checkpoint_wording, "checkpoint");
-    const ck::json_node list = root.member("retainedAllocations");
-    auto count = list.optional_array();
-    if (!count) return count.error();
-    for (std::size_t i = 0; i < *count; ++i) {
-        const ck::json_node entry = list.at(i);
+    auto allocations = root.member("retainedAllocations").for_each([&](const ck::json_node& entry) -> enipool::result<void> {
         if (auto ok = entry.object(); !ok) return ok;
         auto key = ck::read_cni_key(entry);
         if (!key) return key.error();
@@ -236,14 +232,10 @@ using nlohmann::json;
             return entry.fail(fmt::format("the pod key {} appears twice", key->first));
         if (!seen.insert(*address).second)
             return entry.member("ipv4").fail(fmt::format("{} appears twice", *address));
-        if (auto ok = detail::adopt(state, {key->first, key->second, *address, timestamp(*at)}, entry.where()); !ok)
-            return ok;
-    }
-    const ck::json_node cooling = root.member("retainedCooling");
-    auto cooling_count = cooling.optional_array();
-    if (!cooling_count) return cooling_count.error();
-    for (std::size_t i = 0; i < *cooling_count; ++i) {
-        const ck::json_node entry = cooling.at(i);
+        return detail::adopt(state, {key->first, key->second, *address, timestamp(*at)}, entry.where());
+    });
+    if (!allocations) return allocations;
+    return root.member("retainedCooling").for_each([&](const ck::json_node& entry) -> enipool::result<void> {
         if (auto ok = entry.object(); !ok) return ok;
         auto address = ck::read_ipv4(entry.member("ipv4"));
         if (!address) return address.error();
@@ -251,9 +243,8 @@ using nlohmann::json;
         if (!at) return at.error();
         if (!seen.insert(*address).second)
             return entry.member("ipv4").fail(fmt::format("{} appears twice (held or cooling)", *address));
-        if (auto ok = detail::cool(state, *address, timestamp(*at), entry.where()); !ok) return ok;
-    }
-    return enipool::success();
+        return detail::cool(state, *address, timestamp(*at), entry.where());
+    });
 }
 
 /// Adopts a VPC CNI ipam.json (first start) through the library's importer; allocations on

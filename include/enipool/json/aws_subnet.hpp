@@ -57,20 +57,15 @@ inline constexpr json_wording aws_wording{
     "{2} is not a non-negative integer", "{0} is not a non-negative integer",
     "{0} exceeds the largest allowed value {1}"};
 
+// A parse error as these messages give it: the parser's message alone.
+inline constexpr auto aws_reason = [](std::string_view, const error& e) { return e.message(); };
+
 [[nodiscard]] inline result<ipv4_address> aws_address(const json_node& n) {
-    auto text = n.string();
-    if (!text) return text.error();
-    auto a = ipv4_address::parse(*text);
-    if (!a) return n.fail(a.error().message());
-    return *a;
+    return n.parsed([](std::string_view t) { return ipv4_address::parse(t); }, aws_reason);
 }
 
 [[nodiscard]] inline result<ipv4_prefix> aws_prefix(const json_node& n) {
-    auto text = n.string();
-    if (!text) return text.error();
-    auto p = ipv4_prefix::parse(*text);
-    if (!p) return n.fail(p.error().message());
-    return *p;
+    return n.parsed([](std::string_view t) { return ipv4_prefix::parse(t); }, aws_reason);
 }
 
 // Splits text holding one or more JSON documents (pages printed one after another) into
@@ -145,11 +140,8 @@ template <class Fn>
 
     const json_node ips = n.member("PrivateIpAddresses");
     if (ips.present()) {
-        auto count = ips.array();
-        if (!count) return count.error();
-        for (std::size_t i = 0; i < *count; ++i) {
-            const json_node entry = ips.at(i);
-            if (auto ok = entry.object(); !ok) return ok.error();
+        auto listed = ips.for_each([&](const json_node& entry) -> result<void> {
+            if (auto ok = entry.object(); !ok) return ok;
             auto a = aws_address(entry.member("PrivateIpAddress"));
             if (!a) return a.error();
             auto primary = entry.member("Primary").boolean(false);
@@ -159,7 +151,9 @@ template <class Fn>
                 eni.primary_ip = *a;
             }
             eni.addresses.push_back(*a);
-        }
+            return success();
+        });
+        if (!listed) return listed.error();
     } else if (const json_node own = n.member("PrivateIpAddress"); own.present()) {
         // No list: fall back to the interface's own PrivateIpAddress (the primary).
         auto a = aws_address(own);
@@ -168,18 +162,15 @@ template <class Fn>
         eni.addresses.push_back(*a);
     }
 
-    const json_node prefixes = n.member("Ipv4Prefixes");
-    auto prefix_count = prefixes.optional_array();
-    if (!prefix_count) return prefix_count.error();
-    for (std::size_t i = 0; i < *prefix_count; ++i) {
-        const json_node entry = prefixes.at(i);
-        if (auto ok = entry.object(); !ok) return ok.error();
+    auto prefixes = n.member("Ipv4Prefixes").for_each([&](const json_node& entry) -> result<void> {
+        if (auto ok = entry.object(); !ok) return ok;
         auto p = aws_prefix(entry.member("Ipv4Prefix"));
         if (!p) return p.error();
-        if (p->length() != 28)
-            return entry.member("Ipv4Prefix").fail(fmt::format("'{}' is not a /28", *p));
+        if (p->length() != 28) return entry.member("Ipv4Prefix").fail(fmt::format("'{}' is not a /28", *p));
         eni.prefixes.push_back(*p);
-    }
+        return success();
+    });
+    if (!prefixes) return prefixes.error();
     return eni;
 }
 
@@ -191,14 +182,13 @@ template <class Fn>
 [[nodiscard]] inline result<aws_network_interfaces> parse_aws_network_interfaces(std::string_view text) {
     aws_network_interfaces out;
     auto ok = detail::aws_for_each_document(text, [&](const detail::json_node& doc) -> result<void> {
-        const detail::json_node list = doc.member("NetworkInterfaces");
-        auto count = list.array();
-        if (!count) return count.error();
-        for (std::size_t i = 0; i < *count; ++i) {
-            auto eni = detail::aws_interface_from_json(list.at(i));
+        auto listed = doc.member("NetworkInterfaces").for_each([&](const detail::json_node& entry) -> result<void> {
+            auto eni = detail::aws_interface_from_json(entry);
             if (!eni) return eni.error();
             out.interfaces.push_back(std::move(*eni));
-        }
+            return success();
+        }, true);
+        if (!listed) return listed;
         auto token = doc.member("NextToken").optional_string();
         if (!token) return token.error();
         out.next_token = *token ? std::optional<std::string>(**token) : std::nullopt;
@@ -216,12 +206,8 @@ template <class Fn>
 [[nodiscard]] inline result<std::vector<subnet_reservation>> parse_aws_cidr_reservations(std::string_view text) {
     std::vector<subnet_reservation> out;
     auto ok = detail::aws_for_each_document(text, [&](const detail::json_node& doc) -> result<void> {
-        const detail::json_node list = doc.member("SubnetIpv4CidrReservations");
-        auto count = list.array();
-        if (!count) return count.error();
-        for (std::size_t i = 0; i < *count; ++i) {
-            const detail::json_node entry = list.at(i);
-            if (auto is_object = entry.object(); !is_object) return is_object.error();
+        return doc.member("SubnetIpv4CidrReservations").for_each([&](const detail::json_node& entry) -> result<void> {
+            if (auto is_object = entry.object(); !is_object) return is_object;
             auto p = detail::aws_prefix(entry.member("Cidr"));
             if (!p) return p.error();
             const detail::json_node type_node = entry.member("ReservationType");
@@ -230,8 +216,8 @@ template <class Fn>
             if (*type == "prefix") out.push_back({*p, reservation_type::prefix});
             else if (*type == "explicit") out.push_back({*p, reservation_type::explicit_});
             else return type_node.fail(fmt::format("'{}' is neither prefix nor explicit", *type));
-        }
-        return success();
+            return success();
+        }, true);
     });
     if (!ok) return ok.error();
     return out;

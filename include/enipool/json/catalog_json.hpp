@@ -44,12 +44,9 @@ inline constexpr std::uint64_t max_unsigned = std::numeric_limits<unsigned>::max
 
 // NetworkInfo.NetworkCards into `t.network_cards`; returns the default card's ENI limit.
 [[nodiscard]] inline result<unsigned> network_cards_from_json(const json_node& cards, instance_type& t) {
-    auto count = cards.array();
-    if (!count) return count.error();
     std::optional<unsigned> default_card_enis;
-    for (std::size_t i = 0; i < *count; ++i) {
-        const json_node card = cards.at(i);
-        if (auto ok = card.object(); !ok) return ok.error();
+    auto read = cards.for_each([&](const json_node& card) -> result<void> {
+        if (auto ok = card.object(); !ok) return ok;
         auto index = required_uint(card.member("NetworkCardIndex"));
         if (!index) return index.error();
         auto enis = required_uint(card.member("MaximumNetworkInterfaces"));
@@ -59,7 +56,9 @@ inline constexpr std::uint64_t max_unsigned = std::numeric_limits<unsigned>::max
                 return card.member("NetworkCardIndex").fail(fmt::format("card {} is listed twice", *index));
         t.network_cards.push_back({*index, *enis});
         if (*index == t.default_network_card_index) default_card_enis = *enis;
-    }
+        return success();
+    }, true);
+    if (!read) return read.error();
     if (!default_card_enis)
         return cards.fail(fmt::format("no card has the DefaultNetworkCardIndex {}", t.default_network_card_index));
     return *default_card_enis;
@@ -156,16 +155,14 @@ inline constexpr std::uint64_t max_unsigned = std::numeric_limits<unsigned>::max
     if (!doc) return doc.error();
     const detail::json_node root(*doc, detail::catalog_wording, "$");
     if (!doc->is_object()) return root.fail("not an object with InstanceTypes");
-    const detail::json_node list = root.member("InstanceTypes");
-    auto count = list.array();
-    if (!count) return count.error();
     std::vector<instance_type> types;
-    types.reserve(*count);
-    for (std::size_t i = 0; i < *count; ++i) {
-        auto type = detail::instance_type_from_json(list.at(i));
+    auto read = root.member("InstanceTypes").for_each([&](const detail::json_node& entry) -> result<void> {
+        auto type = detail::instance_type_from_json(entry);
         if (!type) return type.error();
         types.push_back(std::move(*type));
-    }
+        return success();
+    }, true);
+    if (!read) return read.error();
     if (auto dup = detail::first_duplicate(types))
         return error(errc::malformed_json,
                      fmt::format("InstanceTypes[{}].InstanceType: {} is listed twice", *dup, types[*dup].name));

@@ -133,20 +133,17 @@ inline constexpr std::int64_t max_wall_ns = std::int64_t{1} << 62;
     return v;
 }
 
+// A parse error as checkpoint messages give it: the quoted text, then the parser's message.
+inline constexpr auto quoted_reason = [](std::string_view text, const error& e) {
+    return fmt::format("\"{}\": {}", text, e.message());
+};
+
 [[nodiscard]] inline result<ipv4_address> read_ipv4(const json_node& n) {
-    auto text = n.string();
-    if (!text) return text.error();
-    auto a = ipv4_address::parse(*text);
-    if (!a) return n.fail(fmt::format("\"{}\": {}", *text, a.error().message()));
-    return *a;
+    return n.parsed([](std::string_view t) { return ipv4_address::parse(t); }, quoted_reason);
 }
 
 [[nodiscard]] inline result<ipv4_prefix> read_prefix(const json_node& n) {
-    auto text = n.string("a CIDR string");
-    if (!text) return text.error();
-    auto p = ipv4_prefix::parse(*text);
-    if (!p) return n.fail(fmt::format("\"{}\": {}", *text, p.error().message()));
-    return *p;
+    return n.parsed([](std::string_view t) { return ipv4_prefix::parse(t); }, quoted_reason, "a CIDR string");
 }
 
 // The document's version must be `expected`; errc::checkpoint_version otherwise.
@@ -264,11 +261,7 @@ template <class Pool>
 
 template <class Pool>
 [[nodiscard]] result<void> restore_enis(Pool& pool, const json_node& doc) {
-    const json_node enis = doc.member("enis");
-    auto count = enis.array();
-    if (!count) return count.error();
-    for (std::size_t i = 0; i < *count; ++i) {
-        const json_node entry = enis.at(i);
+    return doc.member("enis").for_each([&](const json_node& entry) -> result<void> {
         if (auto ok = entry.object(); !ok) return ok;
         eni_spec spec;
         auto id = entry.member("id").string();
@@ -289,18 +282,16 @@ template <class Pool>
         if (!spec.subnet.contains(*primary))
             return entry.member("primaryIp").fail(fmt::format("{} is outside the subnet {}", *primary, *s));
         spec.primary_ip = *primary;
-        const json_node cidrs = entry.member("cidrs");
-        auto cidr_count = cidrs.optional_array();
-        if (!cidr_count) return cidr_count.error();
-        for (std::size_t c = 0; c < *cidr_count; ++c) {
-            auto p = read_prefix(cidrs.at(c));
+        auto cidrs = entry.member("cidrs").for_each([&](const json_node& cidr) -> result<void> {
+            auto p = read_prefix(cidr);
             if (!p) return p.error();
             if (p->length() != 28 && p->length() != 32)
-                return cidrs.at(c).fail(fmt::format("{} is neither a /28 prefix nor a /32 address", *p));
-            if (!spec.subnet.contains(*p))
-                return cidrs.at(c).fail(fmt::format("{} is outside the subnet {}", *p, spec.subnet));
+                return cidr.fail(fmt::format("{} is neither a /28 prefix nor a /32 address", *p));
+            if (!spec.subnet.contains(*p)) return cidr.fail(fmt::format("{} is outside the subnet {}", *p, spec.subnet));
             spec.cidrs.push_back(*p);
-        }
+            return success();
+        });
+        if (!cidrs) return cidrs;
         const json_node flags = entry.member("flags");
         auto has_flags = flags.optional_object();
         if (!has_flags) return has_flags.error();
@@ -314,8 +305,8 @@ template <class Pool>
             spec.flags = eni_flags{*trunk, *efa, *excluded};
         }
         if (auto ok = pool.add_eni(spec); !ok) return entry.fail(fmt::format("ENI {}: {}", spec.id, ok.error().message()));
-    }
-    return success();
+        return success();
+    }, true);
 }
 
 // The `eni` member of an entry, when present, must name the ENI holding `address`.
@@ -352,11 +343,7 @@ template <class Pool>
 [[nodiscard]] result<void> restore_allocations(Pool& pool, const json_node& doc, std::int64_t wall_now, timestamp pool_now,
                                                boost::unordered_flat_set<std::uint32_t>& seen,
                                                checkpoint_adoption<Pool>* adoption = nullptr) {
-    const json_node list = doc.member("allocations");
-    auto count = list.optional_array();
-    if (!count) return count.error();
-    for (std::size_t i = 0; i < *count; ++i) {
-        const json_node entry = list.at(i);
+    return doc.member("allocations").for_each([&](const json_node& entry) -> result<void> {
         if (auto ok = entry.object(); !ok) return ok;
         auto key = read_pool_key<Pool>(entry);
         if (!key) return key.error();
@@ -371,16 +358,15 @@ template <class Pool>
         auto r = pool.restore_allocation(key->first, *address, key->second, *t);
         if (!r && adoption != nullptr && outside_pool(r.error())) {
             adoption->unmatched.push_back({key->first, key->second, *address, *at, r.error()});
-            continue;
+            return success();
         }
         if (!r) return entry.member("ipv4").fail(refusal(*address, r.error()));
         if (adoption != nullptr) {
             ++adoption->adopted;
-            continue;
+            return success();
         }
-        if (auto ok = check_entry_eni(pool, entry, *pool.eni_holding(*address)); !ok) return ok;
-    }
-    return success();
+        return check_entry_eni(pool, entry, *pool.eni_holding(*address));
+    });
 }
 
 template <class Pool>
@@ -388,8 +374,6 @@ template <class Pool>
                                                 boost::unordered_flat_set<std::uint32_t>& seen,
                                                 checkpoint_adoption<Pool>* adoption = nullptr) {
     const json_node list = doc.member("cooling");
-    auto count = list.optional_array();
-    if (!count) return count.error();
     struct entry {
         ipv4_address address;
         timestamp released_at;
@@ -397,26 +381,26 @@ template <class Pool>
         std::int64_t wall_released;
     };
     std::vector<entry> entries;
-    entries.reserve(*count);
-    for (std::size_t i = 0; i < *count; ++i) {
-        const json_node entry = list.at(i);
-        if (auto ok = entry.object(); !ok) return ok;
-        auto address = read_ipv4(entry.member("ipv4"));
+    auto read = list.for_each([&](const json_node& item) -> result<void> {
+        if (auto ok = item.object(); !ok) return ok;
+        auto address = read_ipv4(item.member("ipv4"));
         if (!address) return address.error();
-        auto at = read_wall(entry.member("releasedAt"), std::nullopt);
+        auto at = read_wall(item.member("releasedAt"), std::nullopt);
         if (!at) return at.error();
         auto t = to_pool_time(*at, wall_now, pool_now);
-        if (!t) return entry.member("releasedAt").fail("cannot be expressed on the pool's clock");
+        if (!t) return item.member("releasedAt").fail("cannot be expressed on the pool's clock");
         if (!seen.insert(address->to_uint()).second)
-            return entry.member("ipv4").fail(fmt::format("{} appears twice (held or cooling)", *address));
-        entries.push_back({*address, std::min(*t, pool_now), i, *at});
-    }
+            return item.member("ipv4").fail(fmt::format("{} appears twice (held or cooling)", *address));
+        entries.push_back({*address, std::min(*t, pool_now), entries.size(), *at});
+        return success();
+    });
+    if (!read) return read;
     // Oldest first, so each insertion lands at the back of the pool's FIFO: O(n log n).
     std::stable_sort(entries.begin(), entries.end(),
                      [](const entry& a, const entry& b) { return a.released_at < b.released_at; });
     const auto cooldown = pool.configuration().cooldown;
     for (const entry& e : entries) {
-        const json_node entry = list.at(e.index);
+        const json_node item = list.at(e.index);
         // Validated even when its cooldown has ended (a stale entry on no slot is still a
         // wrong file); an ended one leaves the FIFO at the pool's next drain.
         auto r = pool.restore_cooling(e.address, e.released_at);
@@ -425,12 +409,12 @@ template <class Pool>
                 adoption->unmatched_cooling.push_back({e.address, e.wall_released, r.error()});
             continue;
         }
-        if (!r) return entry.member("ipv4").fail(refusal(e.address, r.error()));
+        if (!r) return item.member("ipv4").fail(refusal(e.address, r.error()));
         if (cooldown == std::chrono::nanoseconds::zero() || adoption != nullptr) continue;
         // Inserted oldest first, so the entry is at (or next to) the back: O(1) here.
         for (std::size_t c = pool.cooling().size(); c-- > 0;)
             if (pool.cooling()[c].address == e.address) {
-                if (auto ok = check_entry_eni(pool, entry, pool.cooling()[c].eni); !ok) return ok;
+                if (auto ok = check_entry_eni(pool, item, pool.cooling()[c].eni); !ok) return ok;
                 break;
             }
     }

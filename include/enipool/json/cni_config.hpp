@@ -107,12 +107,14 @@ inline constexpr json_wording config_wording{
     "{0} exceeds the largest allowed value {1}"};
 
 // A required address that must lie inside `subnet`.
+// A parse error as config messages give it: the parser's detail ("'x' at offset 0: ...").
+inline constexpr auto detail_reason = [](std::string_view, const error& e) { return e.detail(); };
+inline constexpr auto parse_ipv4 = [](std::string_view t) { return ipv4_address::parse(t); };
+
 [[nodiscard]] inline result<ipv4_address> address_in(const json_node& n, const ipv4_prefix& subnet) {
-    auto text = n.string("an IPv4 address string");
-    if (!text) return text.error();
-    auto a = ipv4_address::parse(*text);
-    if (!a) return n.fail(a.error().detail());
-    if (!subnet.contains(*a)) return n.fail(fmt::format("{} is outside the subnet {}", *text, subnet));
+    auto a = n.parsed(parse_ipv4, detail_reason, "an IPv4 address string");
+    if (!a) return a.error();
+    if (!subnet.contains(*a)) return n.fail(fmt::format("{} is outside the subnet {}", *a, subnet));
     return *a;
 }
 
@@ -194,22 +196,20 @@ struct claimed_range {
     if (!p) return p.error();
     eni.primary_ip = *p;
 
-    const json_node prefixes = n.member("prefixes");
-    auto prefix_count = prefixes.optional_array();
-    if (!prefix_count) return prefix_count.error();
-    for (std::size_t i = 0; i < *prefix_count; ++i) {
-        auto prefix = eni_prefix(prefixes.at(i), subnet, claimed);
+    auto prefixes = n.member("prefixes").for_each([&](const json_node& item) -> result<void> {
+        auto prefix = eni_prefix(item, subnet, claimed);
         if (!prefix) return prefix.error();
         eni.prefixes.push_back(*prefix);
-    }
-    const json_node ips = n.member("secondaryIps");
-    auto ip_count = ips.optional_array();
-    if (!ip_count) return ip_count.error();
-    for (std::size_t i = 0; i < *ip_count; ++i) {
-        auto a = eni_address(ips.at(i), subnet, claimed);
+        return success();
+    });
+    if (!prefixes) return prefixes.error();
+    auto ips = n.member("secondaryIps").for_each([&](const json_node& item) -> result<void> {
+        auto a = eni_address(item, subnet, claimed);
         if (!a) return a.error();
         eni.secondary_ips.push_back(*a);
-    }
+        return success();
+    });
+    if (!ips) return ips.error();
     const std::size_t slots = eni.prefixes.size() + eni.secondary_ips.size();
     if (slots > max_slots_per_eni)
         return n.fail(fmt::format("{} prefixes and secondary IPs exceed the {} slots "
@@ -221,16 +221,13 @@ struct claimed_range {
 [[nodiscard]] inline result<route> parse_route(const json_node& n) {
     if (auto ok = n.object(); !ok) return ok.error();
     route r;
-    auto dst = n.member("dst").string();
+    auto dst = n.member("dst").parsed([](std::string_view t) { return ipv4_prefix::parse(t); },
+                                      [](std::string_view, const error& e) { return e.message(); });
     if (!dst) return dst.error();
-    auto prefix = ipv4_prefix::parse(*dst);
-    if (!prefix) return n.member("dst").fail(prefix.error().message());
-    r.dst = *prefix;
-    auto gw = n.member("gw").optional_string();
-    if (!gw) return gw.error();
-    if (*gw) {
-        auto a = ipv4_address::parse(**gw);
-        if (!a) return n.member("gw").fail(a.error().detail());
+    r.dst = *dst;
+    if (const json_node gw = n.member("gw"); gw.present()) {
+        auto a = gw.parsed(parse_ipv4, detail_reason);
+        if (!a) return a.error();
         r.gw = *a;
     }
     return r;
@@ -286,29 +283,27 @@ struct claimed_range {
     }
 
     const json_node enis = n.member("enis");
-    auto eni_count = enis.array();
-    if (!eni_count) return eni_count.error();
     std::vector<claimed_range> claimed;
     // The gateway is the VPC router's address; no ENI may hold it.
     claimed.push_back({ipv4_prefix::truncate(ipam.gateway, 32), gateway.where()});
-    for (std::size_t i = 0; i < *eni_count; ++i) {
-        auto eni = parse_eni(enis.at(i), ipam.subnet, claimed);
+    auto read_enis = enis.for_each([&](const json_node& item) -> result<void> {
+        auto eni = parse_eni(item, ipam.subnet, claimed);
         if (!eni) return eni.error();
         for (std::size_t k = 0; k < ipam.enis.size(); ++k)
             if (ipam.enis[k].id == eni->id)
-                return enis.at(i).member("id").fail(
-                    fmt::format("'{}' is already the id of {}", eni->id, enis.at(k).where()));
+                return item.member("id").fail(fmt::format("'{}' is already the id of {}", eni->id, enis.at(k).where()));
         ipam.enis.push_back(std::move(*eni));
-    }
+        return success();
+    }, true);
+    if (!read_enis) return read_enis.error();
 
-    const json_node routes = n.member("routes");
-    auto route_count = routes.optional_array();
-    if (!route_count) return route_count.error();
-    for (std::size_t i = 0; i < *route_count; ++i) {
-        auto r = parse_route(routes.at(i));
+    auto routes = n.member("routes").for_each([&](const json_node& item) -> result<void> {
+        auto r = parse_route(item);
         if (!r) return r.error();
         ipam.routes.push_back(*r);
-    }
+        return success();
+    });
+    if (!routes) return routes.error();
 
     auto import = absolute_path(n.member("importVpcCni"));
     if (!import) return import.error();

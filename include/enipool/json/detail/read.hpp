@@ -128,11 +128,33 @@ public:
         if (!present()) return std::size_t{0};
         return array();
     }
+    /// Calls `fn(element)` (returning result<void>) on each element of the array in order and
+    /// stops at its first error. An absent value is an empty array unless `required`.
+    /// O(n) calls. Errors: those of `array()`, then `fn`'s.
+    template <class Fn>
+    [[nodiscard]] result<void> for_each(Fn&& fn, bool required = false) const {
+        auto count = required ? array() : optional_array();
+        if (!count) return count.error();
+        for (std::size_t i = 0; i < *count; ++i)
+            if (auto ok = fn(at(i)); !ok) return ok;
+        return success();
+    }
     /// A required string (a view into the document). O(1).
     [[nodiscard]] result<std::string_view> string(std::string_view expected = "a string") const {
         if (!present()) return missing();
         if (!value_->is_string()) return wrong_type(expected);
         return std::string_view(value_->get_ref<const std::string&>());
+    }
+    /// A required string read by `parse` (ipv4_address::parse, ...: text -> result<T>); a text
+    /// it refuses fails with `reason(text, parse_error)`. O(parse).
+    template <class Parse, class Reason>
+    [[nodiscard]] auto parsed(Parse&& parse, Reason&& reason, std::string_view expected = "a string") const
+        -> decltype(parse(std::string_view{})) {
+        auto text = string(expected);
+        if (!text) return text.error();
+        auto value = parse(*text);
+        if (!value) return fail(reason(*text, value.error()));
+        return value;
     }
     /// An optional string: nullopt when absent. O(1).
     [[nodiscard]] result<std::optional<std::string_view>> optional_string() const {
