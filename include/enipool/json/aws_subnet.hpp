@@ -182,12 +182,7 @@ template <class Fn>
 [[nodiscard]] inline result<aws_network_interfaces> parse_aws_network_interfaces(std::string_view text) {
     aws_network_interfaces out;
     auto ok = detail::aws_for_each_document(text, [&](const detail::json_node& doc) -> result<void> {
-        auto listed = doc.member("NetworkInterfaces").for_each([&](const detail::json_node& entry) -> result<void> {
-            auto eni = detail::aws_interface_from_json(entry);
-            if (!eni) return eni.error();
-            out.interfaces.push_back(std::move(*eni));
-            return success();
-        }, true);
+        auto listed = doc.member("NetworkInterfaces").append_each(out.interfaces, detail::aws_interface_from_json, true);
         if (!listed) return listed;
         auto token = doc.member("NextToken").optional_string();
         if (!token) return token.error();

@@ -156,12 +156,7 @@ inline constexpr std::uint64_t max_unsigned = std::numeric_limits<unsigned>::max
     const detail::json_node root(*doc, detail::catalog_wording, "$");
     if (!doc->is_object()) return root.fail("not an object with InstanceTypes");
     std::vector<instance_type> types;
-    auto read = root.member("InstanceTypes").for_each([&](const detail::json_node& entry) -> result<void> {
-        auto type = detail::instance_type_from_json(entry);
-        if (!type) return type.error();
-        types.push_back(std::move(*type));
-        return success();
-    }, true);
+    auto read = root.member("InstanceTypes").append_each(types, detail::instance_type_from_json, true);
     if (!read) return read.error();
     if (auto dup = detail::first_duplicate(types))
         return error(errc::malformed_json,

@@ -196,19 +196,11 @@ struct claimed_range {
     if (!p) return p.error();
     eni.primary_ip = *p;
 
-    auto prefixes = n.member("prefixes").for_each([&](const json_node& item) -> result<void> {
-        auto prefix = eni_prefix(item, subnet, claimed);
-        if (!prefix) return prefix.error();
-        eni.prefixes.push_back(*prefix);
-        return success();
-    });
+    auto prefixes = n.member("prefixes").append_each(
+        eni.prefixes, [&](const json_node& item) { return eni_prefix(item, subnet, claimed); });
     if (!prefixes) return prefixes.error();
-    auto ips = n.member("secondaryIps").for_each([&](const json_node& item) -> result<void> {
-        auto a = eni_address(item, subnet, claimed);
-        if (!a) return a.error();
-        eni.secondary_ips.push_back(*a);
-        return success();
-    });
+    auto ips = n.member("secondaryIps").append_each(
+        eni.secondary_ips, [&](const json_node& item) { return eni_address(item, subnet, claimed); });
     if (!ips) return ips.error();
     const std::size_t slots = eni.prefixes.size() + eni.secondary_ips.size();
     if (slots > max_slots_per_eni)
@@ -297,12 +289,7 @@ struct claimed_range {
     }, true);
     if (!read_enis) return read_enis.error();
 
-    auto routes = n.member("routes").for_each([&](const json_node& item) -> result<void> {
-        auto r = parse_route(item);
-        if (!r) return r.error();
-        ipam.routes.push_back(*r);
-        return success();
-    });
+    auto routes = n.member("routes").append_each(ipam.routes, parse_route);
     if (!routes) return routes.error();
 
     auto import = absolute_path(n.member("importVpcCni"));

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace enipool::detail {
 
@@ -144,6 +145,19 @@ public:
         if (!present()) return missing();
         if (!value_->is_string()) return wrong_type(expected);
         return std::string_view(value_->get_ref<const std::string&>());
+    }
+    /// Appends `read(element)` (returning result<T>) to `out` for each element of the array;
+    /// as `for_each`. O(n) calls.
+    template <class T, class Read>
+    [[nodiscard]] result<void> append_each(std::vector<T>& out, Read&& read, bool required = false) const {
+        return for_each(
+            [&](const json_node& element) -> result<void> {
+                auto value = read(element);
+                if (!value) return value.error();
+                out.push_back(std::move(*value));
+                return success();
+            },
+            required);
     }
     /// A required string read by `parse` (ipv4_address::parse, ...: text -> result<T>); a text
     /// it refuses fails with `reason(text, parse_error)`. O(parse).
