@@ -37,7 +37,8 @@ struct json_wording {
     std::string_view wrong_type;       ///< a scalar of the wrong type: "is {1}, not {3}"
     std::string_view wrong_container;  ///< an object or array of the wrong type
     std::string_view boolean;          ///< the expected-type phrase of booleans
-    std::string_view not_unsigned;     ///< a number that is not an unsigned integer ({0}, {1})
+    std::string_view not_unsigned;     ///< not an unsigned integer: {0} the value if a number (else
+                                       ///< "..."), {1} its type with an article, {2} the value
     std::string_view negative;         ///< a negative integer where an unsigned one is needed ({0})
     std::string_view too_large;        ///< {0} the value, {1} the largest allowed
 };
