@@ -1,5 +1,5 @@
 // enipool-cni's state: the node pool built from the network config, reconciled with the
-// checkpoint of the previous call (enipool/checkpoint.hpp, format `enipool/1`).
+// checkpoint of the previous call (enipool/json/checkpoint.hpp, format `enipool/1`).
 //
 // Capacity is the config's, not the checkpoint's. Each call restores the saved checkpoint
 // (validated all-or-nothing by the library) into a pool of its own, builds the pool of the
@@ -16,7 +16,7 @@
 // nanoseconds, so pool times and file times are the same numbers (round trips are exact).
 #pragma once
 
-#include <enipool/checkpoint.hpp>
+#include <enipool/json/checkpoint.hpp>
 #include <enipool/clock.hpp>
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
@@ -219,40 +219,32 @@ using nlohmann::json;
         if (auto ok = detail::cool(state, c.address, c.released_at, "cooling"); !ok) return ok;
     }
 
-    auto list = ck::array_member(doc, "retainedAllocations", "", false);
-    if (!list) return list.error();
-    for (std::size_t i = 0; i < (*list)->size(); ++i) {
-        const auto& j = (**list)[i];
-        const auto path = fmt::format("retainedAllocations[{}]", i);
-        if (!j.is_object()) return ck::ckpt_invalid(path, "is not an object");
-        auto key = ck::read_cni_key(j, path);
+    const ck::json_node root(doc, ck::checkpoint_wording, "checkpoint");
+    auto allocations = root.member("retainedAllocations").for_each([&](const ck::json_node& entry) -> enipool::result<void> {
+        if (auto ok = entry.object(); !ok) return ok;
+        auto key = ck::read_cni_key(entry);
         if (!key) return key.error();
-        auto address = ck::address_member(j, "ipv4", path);
+        auto address = ck::read_ipv4(entry.member("ipv4"));
         if (!address) return address.error();
-        auto at = ck::wall_member(j, "allocationTimestamp", path, now.count());
+        auto at = ck::read_wall(entry.member("allocationTimestamp"), now.count());
         if (!at) return at.error();
         if (!keys.insert(key->first).second)
-            return ck::ckpt_invalid(path, fmt::format("the pod key {} appears twice", key->first));
+            return entry.fail(fmt::format("the pod key {} appears twice", key->first));
         if (!seen.insert(*address).second)
-            return ck::ckpt_invalid(ck::at_path(path, "ipv4"), fmt::format("{} appears twice", *address));
-        if (auto ok = detail::adopt(state, {key->first, key->second, *address, timestamp(*at)}, path); !ok)
-            return ok;
-    }
-    auto cooling = ck::array_member(doc, "retainedCooling", "", false);
-    if (!cooling) return cooling.error();
-    for (std::size_t i = 0; i < (*cooling)->size(); ++i) {
-        const auto& j = (**cooling)[i];
-        const auto path = fmt::format("retainedCooling[{}]", i);
-        if (!j.is_object()) return ck::ckpt_invalid(path, "is not an object");
-        auto address = ck::address_member(j, "ipv4", path);
+            return entry.member("ipv4").fail(fmt::format("{} appears twice", *address));
+        return detail::adopt(state, {key->first, key->second, *address, timestamp(*at)}, entry.where());
+    });
+    if (!allocations) return allocations;
+    return root.member("retainedCooling").for_each([&](const ck::json_node& entry) -> enipool::result<void> {
+        if (auto ok = entry.object(); !ok) return ok;
+        auto address = ck::read_ipv4(entry.member("ipv4"));
         if (!address) return address.error();
-        auto at = ck::wall_member(j, "releasedAt", path, std::nullopt);
+        auto at = ck::read_wall(entry.member("releasedAt"), std::nullopt);
         if (!at) return at.error();
         if (!seen.insert(*address).second)
-            return ck::ckpt_invalid(ck::at_path(path, "ipv4"), fmt::format("{} appears twice (held or cooling)", *address));
-        if (auto ok = detail::cool(state, *address, timestamp(*at), path); !ok) return ok;
-    }
-    return enipool::success();
+            return entry.member("ipv4").fail(fmt::format("{} appears twice (held or cooling)", *address));
+        return detail::cool(state, *address, timestamp(*at), entry.where());
+    });
 }
 
 /// Adopts a VPC CNI ipam.json (first start) through the library's importer; allocations on

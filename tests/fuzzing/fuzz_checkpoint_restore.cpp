@@ -1,5 +1,5 @@
 // Fuzz target checkpoint_restore: the whole input as an `enipool/1` checkpoint
-// (enipool/checkpoint.hpp), restored into empty pools of both key types (the node of the
+// (enipool/json/checkpoint.hpp), restored into empty pools of both key types (the node of the
 // unit tests: 3 ENIs x 10 IPv4). A rejection is checkpoint_version / checkpoint_invalid
 // with a detail and leaves the pool empty and consistent; an accepted file gives a pool
 // that passes check() and whose own checkpoint restores to the same document. The same text
@@ -8,7 +8,7 @@
 #include "../support/pool_test_support.hpp"  // m5_large()
 #include "fuzz_support.hpp"
 
-#include <enipool/checkpoint.hpp>
+#include <enipool/json/checkpoint.hpp>
 
 #include <chrono>
 

@@ -8,7 +8,7 @@
 #include "../support/pool_test_support.hpp"  // m5_large()
 #include "fuzz_support.hpp"
 
-#include <enipool/checkpoint.hpp>
+#include <enipool/json/checkpoint.hpp>
 
 #include <chrono>
 

@@ -8,7 +8,7 @@
 
 #include "pool_test_support.hpp"
 
-#include <enipool/checkpoint.hpp>
+#include <enipool/json/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-// Tests of enipool-cni's state file (examples/cni/state_file.hpp, on enipool/checkpoint.hpp): random
+// Tests of enipool-cni's state file (examples/cni/state_file.hpp, on enipool/json/checkpoint.hpp): random
 // ADD / DEL histories checked against a naive model after every step, then save -> restore
 // must give back exactly the same allocations (key, address, metadata, time) and cooling
 // addresses (address, release time), and saving the restored state gives the same document.

@@ -17,6 +17,7 @@
 
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
+#include <enipool/json/detail/read.hpp>
 #include <enipool/subnet.hpp>
 
 #include <fmt/format.h>
@@ -50,54 +51,21 @@ struct aws_network_interfaces {
 
 namespace detail {
 
-[[nodiscard]] inline error aws_json_error(const std::string& path, std::string_view reason) {
-    return error(errc::malformed_json, fmt::format("{}: {}", path, reason));
+// The wording of AWS CLI output errors ("NextToken: 3 is not a string").
+inline constexpr json_wording aws_wording{
+    errc::malformed_json, "missing", "{0} is not {3}", "{0} is not {3}", "true or false",
+    "{2} is not a non-negative integer", "{0} is not a non-negative integer",
+    "{0} exceeds the largest allowed value {1}"};
+
+// A parse error as these messages give it: the parser's message alone.
+inline constexpr auto aws_reason = [](std::string_view, const error& e) { return e.message(); };
+
+[[nodiscard]] inline result<ipv4_address> aws_address(const json_node& n) {
+    return n.parsed([](std::string_view t) { return ipv4_address::parse(t); }, aws_reason);
 }
 
-[[nodiscard]] inline std::string aws_path(const std::string& parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
-}
-
-// Member `key` of `obj` as a string: nullptr when absent, an error when not a string.
-[[nodiscard]] inline result<const std::string*> aws_string(const nlohmann::json& obj,
-                                                           std::string_view key,
-                                                           const std::string& path) {
-    const auto it = obj.find(key);
-    if (it == obj.end()) return static_cast<const std::string*>(nullptr);
-    if (!it->is_string())
-        return aws_json_error(aws_path(path, key), fmt::format("{} is not a string", it->dump()));
-    return &it->get_ref<const std::string&>();
-}
-
-// Member `key` of `obj` as an array: nullptr when absent, an error when not an array.
-[[nodiscard]] inline result<const nlohmann::json*> aws_array(const nlohmann::json& obj,
-                                                             std::string_view key,
-                                                             const std::string& path) {
-    const auto it = obj.find(key);
-    if (it == obj.end()) return static_cast<const nlohmann::json*>(nullptr);
-    if (!it->is_array())
-        return aws_json_error(aws_path(path, key), fmt::format("{} is not an array", it->dump()));
-    return &*it;
-}
-
-// Entry i of the array `list` (at `list_path`) must be an object holding the string `key`.
-struct aws_entry {
-    const nlohmann::json* entry = nullptr;
-    std::string path;        // list_path[i]
-    const std::string* text = nullptr;
-    std::string text_path;   // list_path[i].key
-};
-[[nodiscard]] inline result<aws_entry> aws_entry_with(const nlohmann::json& list, std::size_t i,
-                                                      const std::string& list_path,
-                                                      std::string_view key) {
-    aws_entry e{&list[i], fmt::format("{}[{}]", list_path, i), nullptr, {}};
-    if (!e.entry->is_object()) return aws_json_error(e.path, "not an object");
-    auto text = aws_string(*e.entry, key, e.path);
-    if (!text) return text.error();
-    e.text_path = aws_path(e.path, key);
-    if (!*text) return aws_json_error(e.text_path, "missing");
-    e.text = *text;
-    return e;
+[[nodiscard]] inline result<ipv4_prefix> aws_prefix(const json_node& n) {
+    return n.parsed([](std::string_view t) { return ipv4_prefix::parse(t); }, aws_reason);
 }
 
 // Splits text holding one or more JSON documents (pages printed one after another) into
@@ -141,86 +109,68 @@ struct aws_entry {
     return docs;
 }
 
-// Parses each document of `text`; `fn(json, path_prefix)` reads one.
+// Parses each document of `text`; `fn(root)` reads one. When there are several, errors
+// start with "document N: ".
 template <class Fn>
 [[nodiscard]] result<void> aws_for_each_document(std::string_view text, Fn fn) {
     auto docs = aws_split_documents(text);
     if (!docs) return docs.error();
     for (std::size_t d = 0; d < docs->size(); ++d) {
         const std::string where = docs->size() > 1 ? fmt::format("document {}: ", d + 1) : "";
-        nlohmann::json j = nlohmann::json::parse((*docs)[d], nullptr, false);
-        if (j.is_discarded())
-            return error(errc::malformed_json, where + "not valid JSON");
-        if (!j.is_object()) return error(errc::malformed_json, where + "not a JSON object");
-        if (auto ok = fn(j, where); !ok) return ok;
+        auto j = parse_json((*docs)[d], errc::malformed_json, where);
+        if (!j) return j.error();
+        if (!j->is_object()) return error(errc::malformed_json, where + "not a JSON object");
+        if (auto ok = fn(json_node(*j, aws_wording, "(document)")); !ok)
+            return error(ok.error().code(), where + ok.error().detail());
     }
     return success();
 }
 
-// One PrivateIpAddresses entry, a `{"Ipv4Prefix": ...}` entry, or an interface.
-[[nodiscard]] inline result<aws_network_interface> aws_interface_from_json(const nlohmann::json& j,
-                                                                           const std::string& path) {
-    if (!j.is_object()) return aws_json_error(path, "not an object");
+// One interface of NetworkInterfaces.
+[[nodiscard]] inline result<aws_network_interface> aws_interface_from_json(const json_node& n) {
+    if (auto ok = n.object(); !ok) return ok.error();
     aws_network_interface eni;
-    auto id = aws_string(j, "NetworkInterfaceId", path);
+    auto id = n.member("NetworkInterfaceId").optional_string();
     if (!id) return id.error();
-    if (!*id || (*id)->empty())
-        return aws_json_error(aws_path(path, "NetworkInterfaceId"), "missing or empty");
-    eni.id = **id;
-    auto subnet_id = aws_string(j, "SubnetId", path);
+    if (!*id || (*id)->empty()) return n.member("NetworkInterfaceId").fail("missing or empty");
+    eni.id = std::string(**id);
+    auto subnet_id = n.member("SubnetId").optional_string();
     if (!subnet_id) return subnet_id.error();
-    if (*subnet_id) eni.subnet_id = **subnet_id;
+    eni.subnet_id = std::string(subnet_id->value_or(""));
 
-    auto ips = aws_array(j, "PrivateIpAddresses", path);
-    if (!ips) return ips.error();
-    if (*ips) {
-        for (std::size_t i = 0; i < (*ips)->size(); ++i) {
-            auto e = aws_entry_with(**ips, i, aws_path(path, "PrivateIpAddresses"), "PrivateIpAddress");
-            if (!e) return e.error();
-            const auto& entry = *e->entry;
-            const std::string& entry_path = e->path;
-            auto a = ipv4_address::parse(*e->text);
-            if (!a) return aws_json_error(e->text_path, a.error().message());
-            bool primary = false;
-            if (const auto p = entry.find("Primary"); p != entry.end()) {
-                if (!p->is_boolean())
-                    return aws_json_error(aws_path(entry_path, "Primary"),
-                                          fmt::format("{} is not true or false", p->dump()));
-                primary = p->get<bool>();
-            }
-            if (primary) {
-                if (eni.primary_ip)
-                    return aws_json_error(aws_path(entry_path, "Primary"),
-                                          "a second primary address on one interface");
+    const json_node ips = n.member("PrivateIpAddresses");
+    if (ips.present()) {
+        auto listed = ips.for_each([&](const json_node& entry) -> result<void> {
+            if (auto ok = entry.object(); !ok) return ok;
+            auto a = aws_address(entry.member("PrivateIpAddress"));
+            if (!a) return a.error();
+            auto primary = entry.member("Primary").boolean(false);
+            if (!primary) return primary.error();
+            if (*primary) {
+                if (eni.primary_ip) return entry.member("Primary").fail("a second primary address on one interface");
                 eni.primary_ip = *a;
             }
             eni.addresses.push_back(*a);
-        }
-    } else {
+            return success();
+        });
+        if (!listed) return listed.error();
+    } else if (const json_node own = n.member("PrivateIpAddress"); own.present()) {
         // No list: fall back to the interface's own PrivateIpAddress (the primary).
-        auto text = aws_string(j, "PrivateIpAddress", path);
-        if (!text) return text.error();
-        if (*text) {
-            auto a = ipv4_address::parse(**text);
-            if (!a) return aws_json_error(aws_path(path, "PrivateIpAddress"), a.error().message());
-            eni.primary_ip = *a;
-            eni.addresses.push_back(*a);
-        }
+        auto a = aws_address(own);
+        if (!a) return a.error();
+        eni.primary_ip = *a;
+        eni.addresses.push_back(*a);
     }
 
-    auto prefixes = aws_array(j, "Ipv4Prefixes", path);
+    auto prefixes = n.member("Ipv4Prefixes").for_each([&](const json_node& entry) -> result<void> {
+        if (auto ok = entry.object(); !ok) return ok;
+        auto p = aws_prefix(entry.member("Ipv4Prefix"));
+        if (!p) return p.error();
+        if (p->length() != 28) return entry.member("Ipv4Prefix").fail(fmt::format("'{}' is not a /28", *p));
+        eni.prefixes.push_back(*p);
+        return success();
+    });
     if (!prefixes) return prefixes.error();
-    if (*prefixes) {
-        for (std::size_t i = 0; i < (*prefixes)->size(); ++i) {
-            auto e = aws_entry_with(**prefixes, i, aws_path(path, "Ipv4Prefixes"), "Ipv4Prefix");
-            if (!e) return e.error();
-            auto p = ipv4_prefix::parse(*e->text);
-            if (!p) return aws_json_error(e->text_path, p.error().message());
-            if (p->length() != 28)
-                return aws_json_error(e->text_path, fmt::format("'{}' is not a /28", *e->text));
-            eni.prefixes.push_back(*p);
-        }
-    }
     return eni;
 }
 
@@ -231,18 +181,11 @@ template <class Fn>
 /// document, JSON path and reason.
 [[nodiscard]] inline result<aws_network_interfaces> parse_aws_network_interfaces(std::string_view text) {
     aws_network_interfaces out;
-    auto ok = detail::aws_for_each_document(text, [&](const nlohmann::json& doc,
-                                                      const std::string& where) -> result<void> {
-        auto list = detail::aws_array(doc, "NetworkInterfaces", "");
-        if (!list) return error(errc::malformed_json, where + list.error().detail());
-        if (!*list) return error(errc::malformed_json, where + "NetworkInterfaces: missing");
-        for (std::size_t i = 0; i < (*list)->size(); ++i) {
-            auto eni = detail::aws_interface_from_json((**list)[i], fmt::format("NetworkInterfaces[{}]", i));
-            if (!eni) return error(errc::malformed_json, where + eni.error().detail());
-            out.interfaces.push_back(std::move(*eni));
-        }
-        auto token = detail::aws_string(doc, "NextToken", "");
-        if (!token) return error(errc::malformed_json, where + token.error().detail());
+    auto ok = detail::aws_for_each_document(text, [&](const detail::json_node& doc) -> result<void> {
+        auto listed = doc.member("NetworkInterfaces").append_each(out.interfaces, detail::aws_interface_from_json, true);
+        if (!listed) return listed;
+        auto token = doc.member("NextToken").optional_string();
+        if (!token) return token.error();
         out.next_token = *token ? std::optional<std::string>(**token) : std::nullopt;
         ++out.pages;
         return success();
@@ -257,30 +200,19 @@ template <class Fn>
 /// `prefix` nor `explicit`).
 [[nodiscard]] inline result<std::vector<subnet_reservation>> parse_aws_cidr_reservations(std::string_view text) {
     std::vector<subnet_reservation> out;
-    auto ok = detail::aws_for_each_document(text, [&](const nlohmann::json& doc,
-                                                      const std::string& where) -> result<void> {
-        auto list = detail::aws_array(doc, "SubnetIpv4CidrReservations", "");
-        if (!list) return error(errc::malformed_json, where + list.error().detail());
-        if (!*list) return error(errc::malformed_json, where + "SubnetIpv4CidrReservations: missing");
-        for (std::size_t i = 0; i < (*list)->size(); ++i) {
-            auto e = detail::aws_entry_with(**list, i, "SubnetIpv4CidrReservations", "Cidr");
-            if (!e) return error(errc::malformed_json, where + e.error().detail());
-            const auto& entry = *e->entry;
-            const std::string& path = e->path;
-            auto fail = [&](const std::string& p, std::string_view why) {
-                return error(errc::malformed_json, fmt::format("{}{}: {}", where, p, why));
-            };
-            auto p = ipv4_prefix::parse(*e->text);
-            if (!p) return fail(e->text_path, p.error().message());
-            auto type = detail::aws_string(entry, "ReservationType", path);
-            if (!type) return error(errc::malformed_json, where + type.error().detail());
-            if (!*type) return fail(path + ".ReservationType", "missing");
-            if (**type == "prefix") out.push_back({*p, reservation_type::prefix});
-            else if (**type == "explicit") out.push_back({*p, reservation_type::explicit_});
-            else return fail(path + ".ReservationType",
-                             fmt::format("'{}' is neither prefix nor explicit", **type));
-        }
-        return success();
+    auto ok = detail::aws_for_each_document(text, [&](const detail::json_node& doc) -> result<void> {
+        return doc.member("SubnetIpv4CidrReservations").for_each([&](const detail::json_node& entry) -> result<void> {
+            if (auto is_object = entry.object(); !is_object) return is_object;
+            auto p = detail::aws_prefix(entry.member("Cidr"));
+            if (!p) return p.error();
+            const detail::json_node type_node = entry.member("ReservationType");
+            auto type = type_node.string();
+            if (!type) return type.error();
+            if (*type == "prefix") out.push_back({*p, reservation_type::prefix});
+            else if (*type == "explicit") out.push_back({*p, reservation_type::explicit_});
+            else return type_node.fail(fmt::format("'{}' is neither prefix nor explicit", *type));
+            return success();
+        }, true);
     });
     if (!ok) return ok.error();
     return out;

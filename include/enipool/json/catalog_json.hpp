@@ -6,6 +6,7 @@
 
 #include <enipool/catalog.hpp>
 #include <enipool/error.hpp>
+#include <enipool/json/detail/read.hpp>
 #include <enipool/limits.hpp>
 
 #include <fmt/format.h>
@@ -21,123 +22,116 @@ namespace enipool {
 
 namespace detail {
 
-/// Reads the member `key` of object `obj` (at JSON path `path`) as an unsigned int.
-/// nullopt value when absent and `required` is false.
-[[nodiscard]] inline result<std::optional<unsigned>> json_unsigned(const nlohmann::json& obj,
-                                                                   std::string_view key,
-                                                                   const std::string& path,
-                                                                   bool required) {
-    const auto it = obj.find(key);
-    if (it == obj.end()) {
-        if (required) return error(errc::malformed_json, fmt::format("{}.{}: missing", path, key));
-        return std::optional<unsigned>{};
-    }
-    if (!it->is_number_unsigned() || it->get<std::uint64_t>() > std::numeric_limits<unsigned>::max())
-        return error(errc::malformed_json,
-                     fmt::format("{}.{}: {} is not a non-negative integer", path, key, it->dump()));
-    return std::optional<unsigned>{it->get<unsigned>()};
+// The wording of catalog errors ("InstanceTypes[2].NetworkInfo: missing").
+inline constexpr json_wording catalog_wording{
+    errc::malformed_json, "missing", "{0} is not {3}", "not {3}", "true or false",
+    "{2} is not a non-negative integer", "{0} is not a non-negative integer",
+    "{0} exceeds the largest allowed value {1}"};
+
+inline constexpr std::uint64_t max_unsigned = std::numeric_limits<unsigned>::max();
+
+[[nodiscard]] inline result<std::optional<unsigned>> optional_uint(const json_node& n) {
+    auto v = n.optional_unsigned(max_unsigned);
+    if (!v) return v.error();
+    return *v ? std::optional<unsigned>(static_cast<unsigned>(**v)) : std::nullopt;
 }
 
-[[nodiscard]] inline result<bool> json_bool(const nlohmann::json& obj, std::string_view key,
-                                            const std::string& path) {
-    const auto it = obj.find(key);
-    if (it == obj.end()) return false;
-    if (!it->is_boolean())
-        return error(errc::malformed_json, fmt::format("{}.{}: {} is not true or false", path, key, it->dump()));
-    return it->get<bool>();
+[[nodiscard]] inline result<unsigned> required_uint(const json_node& n) {
+    auto v = n.unsigned_integer(max_unsigned);
+    if (!v) return v.error();
+    return static_cast<unsigned>(*v);
 }
 
-/// One entry of `InstanceTypes` at JSON path `path`.
-[[nodiscard]] inline result<instance_type> instance_type_from_json(const nlohmann::json& j,
-                                                                   const std::string& path) {
-    if (!j.is_object()) return error(errc::malformed_json, fmt::format("{}: not an object", path));
+// NetworkInfo.NetworkCards into `t.network_cards`; returns the default card's ENI limit.
+[[nodiscard]] inline result<unsigned> network_cards_from_json(const json_node& cards, instance_type& t) {
+    std::optional<unsigned> default_card_enis;
+    auto read = cards.for_each([&](const json_node& card) -> result<void> {
+        if (auto ok = card.object(); !ok) return ok;
+        auto index = required_uint(card.member("NetworkCardIndex"));
+        if (!index) return index.error();
+        auto enis = required_uint(card.member("MaximumNetworkInterfaces"));
+        if (!enis) return enis.error();
+        for (const auto& seen : t.network_cards)
+            if (seen.index == *index)
+                return card.member("NetworkCardIndex").fail(fmt::format("card {} is listed twice", *index));
+        t.network_cards.push_back({*index, *enis});
+        if (*index == t.default_network_card_index) default_card_enis = *enis;
+        return success();
+    }, true);
+    if (!read) return read.error();
+    if (!default_card_enis)
+        return cards.fail(fmt::format("no card has the DefaultNetworkCardIndex {}", t.default_network_card_index));
+    return *default_card_enis;
+}
+
+/// One entry of `InstanceTypes`.
+[[nodiscard]] inline result<instance_type> instance_type_from_json(const json_node& n) {
+    if (auto ok = n.object(); !ok) return ok.error();
     instance_type t;
-    const auto name = j.find("InstanceType");
-    if (name == j.end()) return error(errc::malformed_json, fmt::format("{}.InstanceType: missing", path));
-    if (!name->is_string() || name->get_ref<const std::string&>().empty())
-        return error(errc::malformed_json, fmt::format("{}.InstanceType: not a non-empty string", path));
-    t.name = name->get<std::string>();
+    const json_node name = n.member("InstanceType");
+    if (!name.present()) return name.missing();
+    if (!name.json().is_string() || name.json().get_ref<const std::string&>().empty())
+        return name.fail("not a non-empty string");
+    t.name = name.json().get<std::string>();
 
-    if (const auto cpu = j.find("VCpuInfo"); cpu != j.end()) {
-        if (!cpu->is_object()) return error(errc::malformed_json, fmt::format("{}.VCpuInfo: not an object", path));
-        auto v = json_unsigned(*cpu, "DefaultVCpus", path + ".VCpuInfo", false);
+    const json_node cpu = n.member("VCpuInfo");
+    auto has_cpu = cpu.optional_object();
+    if (!has_cpu) return has_cpu.error();
+    if (*has_cpu) {
+        auto v = optional_uint(cpu.member("DefaultVCpus"));
         if (!v) return v.error();
         t.vcpus = *v;
     }
 
-    const auto net = j.find("NetworkInfo");
-    if (net == j.end()) return error(errc::malformed_json, fmt::format("{}.NetworkInfo: missing", path));
-    const std::string net_path = path + ".NetworkInfo";
-    if (!net->is_object()) return error(errc::malformed_json, fmt::format("{}: not an object", net_path));
-    auto total = json_unsigned(*net, "MaximumNetworkInterfaces", net_path, true);
+    const json_node net = n.member("NetworkInfo");
+    if (auto ok = net.object(); !ok) return ok.error();
+    auto total = required_uint(net.member("MaximumNetworkInterfaces"));
     if (!total) return total.error();
-    auto ipv4 = json_unsigned(*net, "Ipv4AddressesPerInterface", net_path, true);
+    auto ipv4 = required_uint(net.member("Ipv4AddressesPerInterface"));
     if (!ipv4) return ipv4.error();
-    t.ipv4_per_eni = **ipv4;
-    auto def = json_unsigned(*net, "DefaultNetworkCardIndex", net_path, false);
+    t.ipv4_per_eni = *ipv4;
+    auto def = optional_uint(net.member("DefaultNetworkCardIndex"));
     if (!def) return def.error();
     t.default_network_card_index = def->value_or(0);
 
     // max_enis is the DEFAULT card's limit, not the instance total.
-    std::optional<unsigned> default_card_enis;
-    if (const auto cards = net->find("NetworkCards"); cards != net->end()) {
-        if (!cards->is_array())
-            return error(errc::malformed_json, fmt::format("{}.NetworkCards: not an array", net_path));
-        for (std::size_t i = 0; i < cards->size(); ++i) {
-            const auto& card = (*cards)[i];
-            const std::string card_path = fmt::format("{}.NetworkCards[{}]", net_path, i);
-            if (!card.is_object()) return error(errc::malformed_json, fmt::format("{}: not an object", card_path));
-            auto index = json_unsigned(card, "NetworkCardIndex", card_path, true);
-            if (!index) return index.error();
-            auto enis = json_unsigned(card, "MaximumNetworkInterfaces", card_path, true);
-            if (!enis) return enis.error();
-            for (const auto& seen : t.network_cards)
-                if (seen.index == **index)
-                    return error(errc::malformed_json,
-                                 fmt::format("{}.NetworkCardIndex: card {} is listed twice", card_path, **index));
-            t.network_cards.push_back({**index, **enis});
-            if (**index == t.default_network_card_index) default_card_enis = **enis;
-        }
-        if (!default_card_enis)
-            return error(errc::malformed_json,
-                         fmt::format("{}.NetworkCards: no card has the DefaultNetworkCardIndex {}", net_path,
-                                     t.default_network_card_index));
+    if (const json_node cards = net.member("NetworkCards"); cards.present()) {
+        auto enis = network_cards_from_json(cards, t);
+        if (!enis) return enis.error();
+        t.max_enis = *enis;
     } else {
-        default_card_enis = **total;
-        t.network_cards.push_back({t.default_network_card_index, **total});
+        t.max_enis = *total;
+        t.network_cards.push_back({t.default_network_card_index, *total});
     }
-    t.max_enis = *default_card_enis;
 
-    if (net->contains("EfaSupported")) {
-        auto efa = json_bool(*net, "EfaSupported", net_path);
-        if (!efa) return efa.error();
-        t.efa_supported = *efa;
+    if (const json_node efa = net.member("EfaSupported"); efa.present()) {
+        auto v = efa.boolean(false);
+        if (!v) return v.error();
+        t.efa_supported = *v;
     }
     // enipool's additions (not in EC2's output; format_catalog_json writes them).
-    if (j.contains("TrunkCompatible")) {
-        auto trunk = json_bool(j, "TrunkCompatible", path);
-        if (!trunk) return trunk.error();
-        t.trunk_compatible = *trunk;
+    if (const json_node trunk = n.member("TrunkCompatible"); trunk.present()) {
+        auto v = trunk.boolean(false);
+        if (!v) return v.error();
+        t.trunk_compatible = *v;
     }
-    auto branches = json_unsigned(j, "BranchInterfaces", path, false);
+    auto branches = optional_uint(n.member("BranchInterfaces"));
     if (!branches) return branches.error();
     t.branch_interfaces = *branches;
 
-    if (const auto hv = j.find("Hypervisor"); hv != j.end()) {
-        if (!hv->is_string())
-            return error(errc::malformed_json, fmt::format("{}.Hypervisor: {} is not a string", path, hv->dump()));
-        const auto kind = parse_hypervisor(hv->get_ref<const std::string&>());
-        if (!kind)
-            return error(errc::malformed_json,
-                         fmt::format("{}.Hypervisor: '{}' is not nitro or xen", path, hv->get_ref<const std::string&>()));
+    const json_node hv = n.member("Hypervisor");
+    auto hv_text = hv.optional_string();
+    if (!hv_text) return hv_text.error();
+    if (*hv_text) {
+        const auto kind = parse_hypervisor(**hv_text);
+        if (!kind) return hv.fail(fmt::format("'{}' is not nitro or xen", **hv_text));
         t.hypervisor = *kind;
     }
-    auto metal = json_bool(j, "BareMetal", path);
+    auto metal = n.member("BareMetal").boolean(false);
     if (!metal) return metal.error();
     t.bare_metal = *metal;
 
-    if (auto ok = validate(t); !ok)
-        return error(errc::malformed_json, fmt::format("{}: {}", path, ok.error().detail()));
+    if (auto ok = validate(t); !ok) return n.fail(ok.error().detail());
     return t;
 }
 
@@ -157,27 +151,13 @@ namespace detail {
 /// Ipv4AddressesPerInterface: missing") or the parser's position for bad syntax. Nothing is
 /// half-loaded.
 [[nodiscard]] inline result<catalog> parse_catalog_json(std::string_view text) {
-    nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-    if (doc.is_discarded()) {
-        // Parse again with exceptions only to learn where it failed (cold path).
-        try {
-            [[maybe_unused]] const auto again = nlohmann::json::parse(text.begin(), text.end());
-        } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
-            return error(errc::malformed_json, e.what());
-        }
-        return error(errc::malformed_json, "not a JSON document");
-    }
-    if (!doc.is_object()) return error(errc::malformed_json, "$: not an object with InstanceTypes");
-    const auto list = doc.find("InstanceTypes");
-    if (list == doc.end()) return error(errc::malformed_json, "InstanceTypes: missing");
-    if (!list->is_array()) return error(errc::malformed_json, "InstanceTypes: not an array");
+    auto doc = detail::parse_json(text, errc::malformed_json, "");
+    if (!doc) return doc.error();
+    const detail::json_node root(*doc, detail::catalog_wording, "$");
+    if (!doc->is_object()) return root.fail("not an object with InstanceTypes");
     std::vector<instance_type> types;
-    types.reserve(list->size());
-    for (std::size_t i = 0; i < list->size(); ++i) {
-        auto type = detail::instance_type_from_json((*list)[i], fmt::format("InstanceTypes[{}]", i));
-        if (!type) return type.error();
-        types.push_back(std::move(*type));
-    }
+    auto read = root.member("InstanceTypes").append_each(types, detail::instance_type_from_json, true);
+    if (!read) return read.error();
     if (auto dup = detail::first_duplicate(types))
         return error(errc::malformed_json,
                      fmt::format("InstanceTypes[{}].InstanceType: {} is listed twice", *dup, types[*dup].name));

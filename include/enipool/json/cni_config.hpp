@@ -23,6 +23,7 @@
 
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
+#include <enipool/json/detail/read.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -32,6 +33,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,56 +96,25 @@ struct network_config {
 
 namespace detail {
 
-// A JSON path as the error messages print it: `ipam.enis[0].prefixes[1]`.
-[[nodiscard]] inline std::string json_path(std::string_view parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
-}
-[[nodiscard]] inline std::string json_path(std::string_view parent, std::size_t index) {
-    return fmt::format("{}[{}]", parent, index);
-}
+using enipool::detail::json_node;
+using enipool::detail::json_wording;
+using enipool::detail::parse_json;
 
-[[nodiscard]] inline error config_error(std::string_view path, std::string_view reason) {
-    return error(errc::malformed_config, fmt::format("{}: {}", path, reason));
-}
+// The wording of network config errors ("ipam.enis: expected an array, found object").
+inline constexpr json_wording config_wording{
+    errc::malformed_config, "is required", "expected {3}, found {2}", "expected {3}, found {2}", "a boolean",
+    "expected a whole number >= 0, found {2}", "expected a whole number >= 0, found {0}",
+    "{0} exceeds the largest allowed value {1}"};
 
-[[nodiscard]] inline std::string_view json_type_name(const nlohmann::json& j) noexcept {
-    return j.type_name();
-}
+// A required address that must lie inside `subnet`.
+// A parse error as config messages give it: the parser's detail ("'x' at offset 0: ...").
+inline constexpr auto detail_reason = [](std::string_view, const error& e) { return e.detail(); };
+inline constexpr auto parse_ipv4 = [](std::string_view t) { return ipv4_address::parse(t); };
 
-// The member `key` of `object` (null when absent).
-[[nodiscard]] inline const nlohmann::json* member(const nlohmann::json& object,
-                                                  std::string_view key) {
-    const auto it = object.find(key);
-    return it == object.end() ? nullptr : &*it;
-}
-
-// A required (or, with `required` false, optional) string member.
-[[nodiscard]] inline result<std::optional<std::string>>
-string_member(const nlohmann::json& object, std::string_view parent, std::string_view key,
-              bool required) {
-    const auto* j = member(object, key);
-    if (j == nullptr || j->is_null()) {
-        if (required) return config_error(json_path(parent, key), "is required");
-        return std::optional<std::string>{};
-    }
-    if (!j->is_string())
-        return config_error(json_path(parent, key),
-                            fmt::format("expected a string, found {}", json_type_name(*j)));
-    return std::optional<std::string>{j->get<std::string>()};
-}
-
-// A required address member that must lie inside `subnet`.
-[[nodiscard]] inline result<ipv4_address> address_in(const nlohmann::json& j,
-                                                     const std::string& path,
-                                                     const ipv4_prefix& subnet) {
-    if (!j.is_string())
-        return config_error(path, fmt::format("expected an IPv4 address string, found {}",
-                                              json_type_name(j)));
-    const auto& text = j.get_ref<const std::string&>();
-    auto a = ipv4_address::parse(text);
-    if (!a) return config_error(path, a.error().detail());
-    if (!subnet.contains(*a))
-        return config_error(path, fmt::format("{} is outside the subnet {}", text, subnet));
+[[nodiscard]] inline result<ipv4_address> address_in(const json_node& n, const ipv4_prefix& subnet) {
+    auto a = n.parsed(parse_ipv4, detail_reason, "an IPv4 address string");
+    if (!a) return a.error();
+    if (!subnet.contains(*a)) return n.fail(fmt::format("{} is outside the subnet {}", *a, subnet));
     return *a;
 }
 
@@ -167,212 +138,163 @@ struct claimed_range {
 };
 
 [[nodiscard]] inline result<void> claim(std::vector<claimed_range>& claimed, ipv4_prefix range,
-                                        std::string path) {
+                                        const json_node& at) {
     for (const auto& c : claimed)
-        if (c.range.overlaps(range))
-            return config_error(path, fmt::format("{} overlaps {} of {}", range, c.range, c.path));
-    claimed.push_back({range, std::move(path)});
+        if (c.range.overlaps(range)) return at.fail(fmt::format("{} overlaps {} of {}", range, c.range, c.path));
+    claimed.push_back({range, at.where()});
     return success();
 }
 
 [[nodiscard]] inline result<void> check_not_reserved(ipv4_address a, const ipv4_prefix& subnet,
-                                                     const std::string& path) {
+                                                     const json_node& at) {
     const auto offset = a.to_uint() - subnet.base().to_uint();
     if (offset < 4 || a == subnet.last())
-        return config_error(path, fmt::format("{} is one of the 5 addresses EC2 reserves in {} "
-                                              "(the first four and the last)",
-                                              a, subnet));
+        return at.fail(fmt::format("{} is one of the 5 addresses EC2 reserves in {} "
+                                   "(the first four and the last)",
+                                   a, subnet));
     return success();
 }
 
-[[nodiscard]] inline result<eni_config> parse_eni(const nlohmann::json& j, const std::string& path,
-                                                  const ipv4_prefix& subnet,
-                                                  std::vector<claimed_range>& claimed) {
-    if (!j.is_object())
-        return config_error(path, fmt::format("expected an object, found {}", json_type_name(j)));
-    eni_config eni;
-    auto id = string_member(j, path, "id", true);
-    if (!id) return id.error();
-    if ((*id)->empty()) return config_error(json_path(path, "id"), "must not be empty");
-    eni.id = std::move(**id);
+// An address of an ENI (primary or secondary): inside the subnet, not reserved, not claimed.
+[[nodiscard]] inline result<ipv4_address> eni_address(const json_node& n, const ipv4_prefix& subnet,
+                                                      std::vector<claimed_range>& claimed) {
+    auto a = address_in(n, subnet);
+    if (!a) return a.error();
+    if (auto r = check_not_reserved(*a, subnet, n); !r) return r.error();
+    if (auto r = claim(claimed, ipv4_prefix::truncate(*a, 32), n); !r) return r.error();
+    return *a;
+}
 
-    const auto* primary = member(j, "primaryIp");
-    if (primary == nullptr) return config_error(json_path(path, "primaryIp"), "is required");
-    const auto primary_path = json_path(path, "primaryIp");
-    auto p = address_in(*primary, primary_path, subnet);
+[[nodiscard]] inline result<ipv4_prefix> eni_prefix(const json_node& n, const ipv4_prefix& subnet,
+                                                    std::vector<claimed_range>& claimed) {
+    auto text = n.string("a /28 prefix string");
+    if (!text) return text.error();
+    auto parts = ipv4_prefix::parse_interface(*text);
+    if (!parts) return n.fail(parts.error().detail());
+    if (parts->length != 28) return n.fail(fmt::format("'{}' is a /{}; prefixes must be /28", *text, parts->length));
+    if (!ipv4_prefix::is_aligned(parts->address, 28))
+        return n.fail(fmt::format("'{}' is not an aligned /28 (did you mean {}?)", *text,
+                                  ipv4_prefix::truncate(parts->address, 28)));
+    const auto prefix = ipv4_prefix::truncate(parts->address, 28);
+    if (!subnet.contains(prefix)) return n.fail(fmt::format("{} is outside the subnet {}", prefix, subnet));
+    if (auto r = check_not_reserved(prefix.first(), subnet, n); !r) return r.error();
+    if (auto r = check_not_reserved(prefix.last(), subnet, n); !r) return r.error();
+    if (auto r = claim(claimed, prefix, n); !r) return r.error();
+    return prefix;
+}
+
+[[nodiscard]] inline result<eni_config> parse_eni(const json_node& n, const ipv4_prefix& subnet,
+                                                  std::vector<claimed_range>& claimed) {
+    if (auto ok = n.object(); !ok) return ok.error();
+    eni_config eni;
+    auto id = n.member("id").string();
+    if (!id) return id.error();
+    if (id->empty()) return n.member("id").fail("must not be empty");
+    eni.id = std::string(*id);
+
+    auto p = eni_address(n.member("primaryIp"), subnet, claimed);
     if (!p) return p.error();
-    if (auto r = check_not_reserved(*p, subnet, primary_path); !r) return r.error();
-    if (auto r = claim(claimed, ipv4_prefix::truncate(*p, 32), primary_path); !r) return r.error();
     eni.primary_ip = *p;
 
-    std::size_t slots = 0;
-    if (const auto* prefixes = member(j, "prefixes"); prefixes != nullptr && !prefixes->is_null()) {
-        const auto list_path = json_path(path, "prefixes");
-        if (!prefixes->is_array())
-            return config_error(list_path, fmt::format("expected an array, found {}",
-                                                       json_type_name(*prefixes)));
-        for (std::size_t i = 0; i < prefixes->size(); ++i) {
-            const auto& item = (*prefixes)[i];
-            const auto item_path = json_path(list_path, i);
-            if (!item.is_string())
-                return config_error(item_path, fmt::format("expected a /28 prefix string, found {}",
-                                                           json_type_name(item)));
-            const auto& text = item.get_ref<const std::string&>();
-            auto parts = ipv4_prefix::parse_interface(text);
-            if (!parts) return config_error(item_path, parts.error().detail());
-            if (parts->length != 28)
-                return config_error(item_path, fmt::format("'{}' is a /{}; prefixes must be /28",
-                                                           text, parts->length));
-            if (!ipv4_prefix::is_aligned(parts->address, 28))
-                return config_error(
-                    item_path,
-                    fmt::format("'{}' is not an aligned /28 (did you mean {}?)", text,
-                                ipv4_prefix::truncate(parts->address, 28)));
-            const auto prefix = ipv4_prefix::truncate(parts->address, 28);
-            if (!subnet.contains(prefix))
-                return config_error(item_path,
-                                    fmt::format("{} is outside the subnet {}", prefix, subnet));
-            if (auto r = check_not_reserved(prefix.first(), subnet, item_path); !r) return r.error();
-            if (auto r = check_not_reserved(prefix.last(), subnet, item_path); !r) return r.error();
-            if (auto r = claim(claimed, prefix, item_path); !r) return r.error();
-            eni.prefixes.push_back(prefix);
-            ++slots;
-        }
-    }
-    if (const auto* ips = member(j, "secondaryIps"); ips != nullptr && !ips->is_null()) {
-        const auto list_path = json_path(path, "secondaryIps");
-        if (!ips->is_array())
-            return config_error(list_path,
-                                fmt::format("expected an array, found {}", json_type_name(*ips)));
-        for (std::size_t i = 0; i < ips->size(); ++i) {
-            const auto item_path = json_path(list_path, i);
-            auto a = address_in((*ips)[i], item_path, subnet);
-            if (!a) return a.error();
-            if (auto r = check_not_reserved(*a, subnet, item_path); !r) return r.error();
-            if (auto r = claim(claimed, ipv4_prefix::truncate(*a, 32), item_path); !r)
-                return r.error();
-            eni.secondary_ips.push_back(*a);
-            ++slots;
-        }
-    }
+    auto prefixes = n.member("prefixes").append_each(
+        eni.prefixes, [&](const json_node& item) { return eni_prefix(item, subnet, claimed); });
+    if (!prefixes) return prefixes.error();
+    auto ips = n.member("secondaryIps").append_each(
+        eni.secondary_ips, [&](const json_node& item) { return eni_address(item, subnet, claimed); });
+    if (!ips) return ips.error();
+    const std::size_t slots = eni.prefixes.size() + eni.secondary_ips.size();
     if (slots > max_slots_per_eni)
-        return config_error(path, fmt::format("{} prefixes and secondary IPs exceed the {} slots "
-                                              "an ENI can have besides its primary IP",
-                                              slots, max_slots_per_eni));
+        return n.fail(fmt::format("{} prefixes and secondary IPs exceed the {} slots "
+                                  "an ENI can have besides its primary IP",
+                                  slots, max_slots_per_eni));
     return eni;
 }
 
-[[nodiscard]] inline result<route> parse_route(const nlohmann::json& j, const std::string& path) {
-    if (!j.is_object())
-        return config_error(path, fmt::format("expected an object, found {}", json_type_name(j)));
+[[nodiscard]] inline result<route> parse_route(const json_node& n) {
+    if (auto ok = n.object(); !ok) return ok.error();
     route r;
-    auto dst = string_member(j, path, "dst", true);
+    auto dst = n.member("dst").parsed([](std::string_view t) { return ipv4_prefix::parse(t); },
+                                      [](std::string_view, const error& e) { return e.message(); });
     if (!dst) return dst.error();
-    auto prefix = ipv4_prefix::parse(**dst);
-    if (!prefix) return config_error(json_path(path, "dst"), prefix.error().message());
-    r.dst = *prefix;
-    auto gw = string_member(j, path, "gw", false);
-    if (!gw) return gw.error();
-    if (*gw) {
-        auto a = ipv4_address::parse(**gw);
-        if (!a) return config_error(json_path(path, "gw"), a.error().detail());
+    r.dst = *dst;
+    if (const json_node gw = n.member("gw"); gw.present()) {
+        auto a = gw.parsed(parse_ipv4, detail_reason);
+        if (!a) return a.error();
         r.gw = *a;
     }
     return r;
 }
 
-[[nodiscard]] inline result<ipam_config> parse_ipam(const nlohmann::json& j,
-                                                    std::string_view network_name) {
-    const std::string path = "ipam";
-    if (!j.is_object())
-        return config_error(path, fmt::format("expected an object, found {}", json_type_name(j)));
+// An optional absolute path (`dataDir`, `importVpcCni`).
+[[nodiscard]] inline result<std::optional<std::string>> absolute_path(const json_node& n) {
+    auto text = n.optional_string();
+    if (!text) return text.error();
+    if (!*text) return std::optional<std::string>{};
+    if ((*text)->empty() || (*text)->front() != '/') return n.fail(fmt::format("'{}' is not an absolute path", **text));
+    return std::optional<std::string>{std::string(**text)};
+}
+
+[[nodiscard]] inline result<ipam_config> parse_ipam(const json_node& n, std::string_view network_name) {
+    if (auto ok = n.object(); !ok) return ok.error();
     ipam_config ipam;
 
-    auto type = string_member(j, path, "type", true);
+    auto type = n.member("type").string();
     if (!type) return type.error();
-    ipam.type = std::move(**type);
+    ipam.type = std::string(*type);
 
-    auto data_dir = string_member(j, path, "dataDir", false);
+    auto data_dir = absolute_path(n.member("dataDir"));
     if (!data_dir) return data_dir.error();
-    ipam.data_dir = *data_dir ? std::move(**data_dir)
-                              : fmt::format("/var/lib/enipool/{}", network_name);
-    if (ipam.data_dir.empty() || ipam.data_dir.front() != '/')
-        return config_error(json_path(path, "dataDir"),
-                            fmt::format("'{}' is not an absolute path", ipam.data_dir));
+    ipam.data_dir = *data_dir ? std::move(**data_dir) : fmt::format("/var/lib/enipool/{}", network_name);
 
-    auto subnet_text = string_member(j, path, "subnet", true);
+    auto subnet_text = n.member("subnet").string();
     if (!subnet_text) return subnet_text.error();
-    auto subnet = ipv4_prefix::parse(**subnet_text);
-    if (!subnet) return config_error(json_path(path, "subnet"), subnet.error().message());
+    auto subnet = ipv4_prefix::parse(*subnet_text);
+    if (!subnet) return n.member("subnet").fail(subnet.error().message());
     if (subnet->length() < 16 || subnet->length() > 28)
-        return config_error(json_path(path, "subnet"),
-                            fmt::format("{} is a /{}; a VPC subnet is /16 to /28", *subnet,
-                                        subnet->length()));
+        return n.member("subnet").fail(
+            fmt::format("{} is a /{}; a VPC subnet is /16 to /28", *subnet, subnet->length()));
     ipam.subnet = *subnet;
 
-    if (const auto* gw = member(j, "gateway"); gw != nullptr && !gw->is_null()) {
-        auto a = address_in(*gw, json_path(path, "gateway"), ipam.subnet);
+    const json_node gateway = n.member("gateway");
+    if (gateway.present()) {
+        auto a = address_in(gateway, ipam.subnet);
         if (!a) return a.error();
         ipam.gateway = *a;
     } else {
         ipam.gateway = ipam.subnet.at(1); // the VPC router
     }
 
-    if (const auto* cd = member(j, "cooldownSeconds"); cd != nullptr && !cd->is_null()) {
+    const json_node cooldown = n.member("cooldownSeconds");
+    auto seconds = cooldown.optional_unsigned(std::numeric_limits<std::uint64_t>::max());
+    if (!seconds) return seconds.error();
+    if (*seconds) {
         constexpr std::uint64_t max_cooldown = 24 * 3600;
-        // nlohmann stores non-negative integers as unsigned, negative ones as signed.
-        if (!cd->is_number_unsigned())
-            return config_error(json_path(path, "cooldownSeconds"),
-                                fmt::format("expected a whole number of seconds >= 0, found {}",
-                                            cd->dump()));
-        const auto seconds = cd->get<std::uint64_t>();
-        if (seconds > max_cooldown)
-            return config_error(json_path(path, "cooldownSeconds"),
-                                fmt::format("{} exceeds one day ({} s)", seconds, max_cooldown));
-        ipam.cooldown = std::chrono::seconds(static_cast<std::int64_t>(seconds));
+        if (**seconds > max_cooldown)
+            return cooldown.fail(fmt::format("{} exceeds one day ({} s)", **seconds, max_cooldown));
+        ipam.cooldown = std::chrono::seconds(static_cast<std::int64_t>(**seconds));
     }
 
-    const auto* enis = member(j, "enis");
-    const auto enis_path = json_path(path, "enis");
-    if (enis == nullptr || enis->is_null()) return config_error(enis_path, "is required");
-    if (!enis->is_array())
-        return config_error(enis_path,
-                            fmt::format("expected an array, found {}", json_type_name(*enis)));
+    const json_node enis = n.member("enis");
     std::vector<claimed_range> claimed;
     // The gateway is the VPC router's address; no ENI may hold it.
-    claimed.push_back({ipv4_prefix::truncate(ipam.gateway, 32), json_path(path, "gateway")});
-    for (std::size_t i = 0; i < enis->size(); ++i) {
-        const auto eni_path = json_path(enis_path, i);
-        auto eni = parse_eni((*enis)[i], eni_path, ipam.subnet, claimed);
+    claimed.push_back({ipv4_prefix::truncate(ipam.gateway, 32), gateway.where()});
+    auto read_enis = enis.for_each([&](const json_node& item) -> result<void> {
+        auto eni = parse_eni(item, ipam.subnet, claimed);
         if (!eni) return eni.error();
         for (std::size_t k = 0; k < ipam.enis.size(); ++k)
             if (ipam.enis[k].id == eni->id)
-                return config_error(json_path(eni_path, "id"),
-                                    fmt::format("'{}' is already the id of {}", eni->id,
-                                                json_path(enis_path, k)));
+                return item.member("id").fail(fmt::format("'{}' is already the id of {}", eni->id, enis.at(k).where()));
         ipam.enis.push_back(std::move(*eni));
-    }
+        return success();
+    }, true);
+    if (!read_enis) return read_enis.error();
 
-    if (const auto* routes = member(j, "routes"); routes != nullptr && !routes->is_null()) {
-        const auto routes_path = json_path(path, "routes");
-        if (!routes->is_array())
-            return config_error(routes_path,
-                                fmt::format("expected an array, found {}", json_type_name(*routes)));
-        for (std::size_t i = 0; i < routes->size(); ++i) {
-            auto r = parse_route((*routes)[i], json_path(routes_path, i));
-            if (!r) return r.error();
-            ipam.routes.push_back(*r);
-        }
-    }
+    auto routes = n.member("routes").append_each(ipam.routes, parse_route);
+    if (!routes) return routes.error();
 
-    auto import = string_member(j, path, "importVpcCni", false);
+    auto import = absolute_path(n.member("importVpcCni"));
     if (!import) return import.error();
-    if (*import) {
-        if ((*import)->empty() || (*import)->front() != '/')
-            return config_error(json_path(path, "importVpcCni"),
-                                fmt::format("'{}' is not an absolute path", **import));
-        ipam.import_vpc_cni = std::move(**import);
-    }
+    ipam.import_vpc_cni = std::move(*import);
     return ipam;
 }
 
@@ -381,20 +303,16 @@ struct claimed_range {
 /// Parses JSON text into a document. O(n). Never throws.
 /// Errors: `malformed_json` with the byte offset and the parser's reason.
 [[nodiscard]] inline result<nlohmann::json> parse_json_document(std::string_view text) {
-    try {
-        return result<nlohmann::json>(boost::system::in_place_value, nlohmann::json::parse(text));
-    } catch (const nlohmann::json::parse_error& e) {
-        return error(errc::malformed_json, fmt::format("at byte {}: {}", e.byte, e.what()));
-    } catch (const std::exception& e) {
-        return error(errc::malformed_json, e.what());
-    }
+    return detail::parse_json(text, errc::malformed_json, "");
 }
 
 /// Reads `cniVersion` alone (what VERSION and error replies need even when the rest of the
 /// config is bad). O(1) on a parsed document. Errors: `unsupported_cni_version` when it is
 /// missing, not a string, or not one of `supported_versions`.
 [[nodiscard]] inline result<std::string> cni_version_of(const nlohmann::json& doc) {
-    const auto* v = doc.is_object() ? detail::member(doc, "cniVersion") : nullptr;
+    const detail::json_node version_node =
+        detail::json_node(doc, detail::config_wording, "(document)").member("cniVersion");
+    const auto* v = version_node.present() ? &version_node.json() : nullptr;
     if (v == nullptr || !v->is_string())
         return error(errc::unsupported_cni_version,
                      fmt::format("cniVersion is missing; this plugin supports {}",
@@ -415,35 +333,31 @@ struct claimed_range {
 /// subnet or reserved by EC2, a prefix that is not an aligned /28, overlapping CIDRs,
 /// duplicate ENI ids, more than 63 slots on one ENI).
 [[nodiscard]] inline result<network_config> read_network_config(const nlohmann::json& doc) {
-    if (!doc.is_object())
-        return detail::config_error("(document)", fmt::format("expected an object, found {}",
-                                                              detail::json_type_name(doc)));
+    const detail::json_node root(doc, detail::config_wording, "(document)");
+    if (auto ok = root.object(); !ok) return ok.error();
     network_config config;
     auto version = cni_version_of(doc);
     if (!version) return version.error();
     config.cni_version = std::move(*version);
 
-    auto name = detail::string_member(doc, "", "name", true);
+    auto name = root.member("name").string();
     if (!name) return name.error();
-    if (!detail::is_valid_name(**name))
-        return detail::config_error("name", fmt::format("'{}' is not a valid network name (letters, "
-                                                        "digits, '_', '.', '-', starting with a "
-                                                        "letter or digit)",
-                                                        **name));
-    config.name = std::move(**name);
+    if (!detail::is_valid_name(*name))
+        return root.member("name").fail(fmt::format("'{}' is not a valid network name (letters, "
+                                                    "digits, '_', '.', '-', starting with a "
+                                                    "letter or digit)",
+                                                    *name));
+    config.name = std::string(*name);
 
-    auto type = detail::string_member(doc, "", "type", false);
+    auto type = root.member("type").optional_string();
     if (!type) return type.error();
-    if (*type) config.type = std::move(**type);
+    if (*type) config.type = std::string(**type);
 
-    const auto* ipam = detail::member(doc, "ipam");
-    if (ipam == nullptr || ipam->is_null()) return detail::config_error("ipam", "is required");
-    auto parsed = detail::parse_ipam(*ipam, config.name);
+    auto parsed = detail::parse_ipam(root.member("ipam"), config.name);
     if (!parsed) return parsed.error();
     config.ipam = std::move(*parsed);
 
-    if (const auto* prev = detail::member(doc, "prevResult"); prev != nullptr)
-        config.prev_result = *prev;
+    if (const auto prev = root.member("prevResult"); prev.present()) config.prev_result = prev.json();
     return config;
 }
 

@@ -149,19 +149,16 @@ struct error_reply {
 addresses_of(const nlohmann::json& result_doc) {
     std::vector<ipv4_interface_address> out;
     if (!result_doc.is_object()) return out;
-    const auto it = result_doc.find("ips");
-    if (it == result_doc.end() || it->is_null()) return out;
-    if (!it->is_array()) return detail::config_error("prevResult.ips", "expected an array");
-    for (std::size_t i = 0; i < it->size(); ++i) {
-        const auto& entry = (*it)[i];
-        const auto path = fmt::format("prevResult.ips[{}].address", i);
-        const auto a = entry.is_object() ? entry.find("address") : entry.end();
-        if (!entry.is_object() || a == entry.end() || !a->is_string())
-            return detail::config_error(path, "expected an address string");
-        const auto& text = a->get_ref<const std::string&>();
-        if (text.find(':') != std::string::npos) continue; // IPv6
-        auto parsed = ipv4_prefix::parse_interface(text);
-        if (!parsed) return detail::config_error(path, parsed.error().detail());
+    const auto ips = detail::json_node::nested(result_doc, detail::config_wording, "prevResult").member("ips");
+    auto count = ips.optional_array();
+    if (!count) return count.error();
+    for (std::size_t i = 0; i < *count; ++i) {
+        const auto address = ips.at(i).member("address");
+        auto text = address.string("an address string");
+        if (!text) return address.fail("expected an address string");
+        if (text->find(':') != std::string_view::npos) continue; // IPv6
+        auto parsed = ipv4_prefix::parse_interface(*text);
+        if (!parsed) return address.fail(parsed.error().detail());
         out.push_back(*parsed);
     }
     return out;

@@ -1,4 +1,4 @@
-// enipool/checkpoint.hpp: save and restore of a node pool (`enipool/1` JSON) and import of a VPC CNI ipam.json.
+// enipool/json/checkpoint.hpp: save and restore of a node pool (`enipool/1` JSON) and import of a VPC CNI ipam.json.
 //
 // Optional component (target `enipool::json`, needs nlohmann-json); the core umbrella
 // enipool.hpp does not include it.
@@ -39,6 +39,7 @@
 #include <enipool/atomic_file.hpp>
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
+#include <enipool/json/detail/read.hpp>
 #include <enipool/node_pool.hpp>
 #include <enipool/pod_key.hpp>
 
@@ -101,162 +102,58 @@ namespace detail {
 
 using nlohmann::json;
 
-[[nodiscard]] inline error ckpt_invalid(std::string_view path, std::string_view reason) {
-    return error(errc::checkpoint_invalid, fmt::format("{}: {}", path, reason));
-}
+// The wording of checkpoint and ipam.json errors ("enis: is an object, not an array").
+inline constexpr json_wording checkpoint_wording{
+    errc::checkpoint_invalid, "is missing", "is {1}, not {3}", "is {1}, not {3}", "a boolean",
+    "is {1} ({0}), not an unsigned integer", "is negative ({0}); an unsigned number is required",
+    "{0} exceeds the largest allowed value {1}"};
 
 // Largest |unix ns| accepted on disk: about year 2116 (keeps every conversion in range).
 inline constexpr std::int64_t max_wall_ns = std::int64_t{1} << 62;
 
-// The nesting depth of a JSON text, counted on brackets outside strings. O(n), no
-// allocation; an unbalanced text is left to the parser.
-[[nodiscard]] inline unsigned json_depth(std::string_view text) noexcept {
-    unsigned depth = 0, deepest = 0;
-    bool in_string = false, escaped = false;
-    for (const char c : text) {
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
-
-// Parses a checkpoint document. Errors (as values, no exception escapes): checkpoint_invalid
-// for nesting deeper than checkpoint_max_depth, for the parser's errors (position and
-// reason) and for numbers out of range.
+// Parses a checkpoint document named `what` ("checkpoint", "ipam.json"). Errors:
+// checkpoint_invalid for nesting deeper than checkpoint_max_depth, for the parser's errors
+// (position and reason) and for numbers out of range.
 [[nodiscard]] inline result<json> parse_checkpoint_json(std::string_view text, std::string_view what) {
-    if (const unsigned d = json_depth(text); d > checkpoint_max_depth)
-        return error(errc::checkpoint_invalid,
-                     fmt::format("{}: nested {} levels deep, at most {} are accepted", what, d, checkpoint_max_depth));
-    try {
-        return result<json>(boost::system::in_place_value, json::parse(text.begin(), text.end()));
-    } catch (const json::exception& e) {
-        return error(errc::checkpoint_invalid, fmt::format("{}: not valid JSON: {}", what, e.what()));
-    } catch (const std::exception& e) {  // bad_alloc on a hostile size
-        return error(errc::checkpoint_invalid, fmt::format("{}: cannot be read: {}", what, e.what()));
-    }
+    return parse_json(text, errc::checkpoint_invalid, fmt::format("{}: ", what), checkpoint_max_depth);
 }
 
-// "an object", "a string", ...: the JSON type of `j` with its article, for messages.
-[[nodiscard]] inline std::string a_type(const json& j) {
-    const std::string name = j.type_name();
-    return (name == "object" || name == "array" ? "an " : "a ") + name;
-}
-
-[[nodiscard]] inline const json* member(const json& object, const char* key) noexcept {
-    const auto it = object.find(key);
-    return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
-[[nodiscard]] inline std::string at_path(std::string_view path, const char* key) {
-    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
-
-[[nodiscard]] inline result<std::string> string_member(const json& object, const char* key, std::string_view path,
-                                                       bool required) {
-    const json* j = member(object, key);
-    if (j == nullptr) {
-        if (required) return ckpt_invalid(at_path(path, key), "is missing");
-        return std::string();
-    }
-    if (!j->is_string()) return ckpt_invalid(at_path(path, key), fmt::format("is {}, not a string", a_type(*j)));
-    return j->get<std::string>();
-}
-
-// An unsigned integer member in [0, max]; `fallback` when absent (or an error if required).
-[[nodiscard]] inline result<std::uint64_t> unsigned_member(const json& object, const char* key, std::string_view path,
-                                                           std::uint64_t max, std::optional<std::uint64_t> fallback) {
-    const json* j = member(object, key);
-    if (j == nullptr) {
+// A wall time (unix ns, within +-2^62); `fallback` when absent.
+[[nodiscard]] inline result<std::int64_t> read_wall(const json_node& n, std::optional<std::int64_t> fallback) {
+    if (!n.present()) {
         if (fallback) return *fallback;
-        return ckpt_invalid(at_path(path, key), "is missing");
+        return n.missing();
     }
-    if (j->is_number_integer() && !j->is_number_unsigned())
-        return ckpt_invalid(at_path(path, key), fmt::format("is negative ({}); an unsigned number is required",
-                                                            j->get<std::int64_t>()));
-    if (!j->is_number_unsigned())
-        return ckpt_invalid(at_path(path, key), fmt::format("is {} ({}), not an unsigned integer", a_type(*j),
-                                                            j->is_number() ? j->dump() : std::string("...")));
-    const auto v = j->get<std::uint64_t>();
-    if (v > max) return ckpt_invalid(at_path(path, key), fmt::format("{} exceeds the largest allowed value {}", v, max));
+    const json& j = n.json();
+    if (!j.is_number_integer() || (j.is_number_unsigned() && j.get<std::uint64_t>() > std::uint64_t(max_wall_ns)))
+        return n.fail(j.is_number() ? fmt::format("{} is not a time in unix nanoseconds", n.shown())
+                                    : fmt::format("is {}, not a time in unix nanoseconds", n.a_type()));
+    const auto v = j.get<std::int64_t>();
+    if (v > max_wall_ns || v < -max_wall_ns) return n.fail(fmt::format("{} is not a time in unix nanoseconds", v));
     return v;
 }
 
-// A wall time member (unix ns, within +-2^62); `fallback` when absent.
-[[nodiscard]] inline result<std::int64_t> wall_member(const json& object, const char* key, std::string_view path,
-                                                      std::optional<std::int64_t> fallback) {
-    const json* j = member(object, key);
-    if (j == nullptr) {
-        if (fallback) return *fallback;
-        return ckpt_invalid(at_path(path, key), "is missing");
-    }
-    if (!j->is_number_integer() || (j->is_number_unsigned() && j->get<std::uint64_t>() > std::uint64_t(max_wall_ns)))
-        return ckpt_invalid(at_path(path, key),
-                            j->is_number() ? fmt::format("{} is not a time in unix nanoseconds", j->dump())
-                                           : fmt::format("is {}, not a time in unix nanoseconds", a_type(*j)));
-    const auto v = j->get<std::int64_t>();
-    if (v > max_wall_ns || v < -max_wall_ns)
-        return ckpt_invalid(at_path(path, key), fmt::format("{} is not a time in unix nanoseconds", v));
-    return v;
+// A parse error as checkpoint messages give it: the quoted text, then the parser's message.
+inline constexpr auto quoted_reason = [](std::string_view text, const error& e) {
+    return fmt::format("\"{}\": {}", text, e.message());
+};
+
+[[nodiscard]] inline result<ipv4_address> read_ipv4(const json_node& n) {
+    return n.parsed([](std::string_view t) { return ipv4_address::parse(t); }, quoted_reason);
 }
 
-[[nodiscard]] inline result<bool> bool_member(const json& object, const char* key, std::string_view path) {
-    const json* j = member(object, key);
-    if (j == nullptr) return false;
-    if (!j->is_boolean()) return ckpt_invalid(at_path(path, key), fmt::format("is {}, not a boolean", a_type(*j)));
-    return j->get<bool>();
-}
-
-[[nodiscard]] inline result<ipv4_address> address_member(const json& object, const char* key, std::string_view path) {
-    auto text = string_member(object, key, path, true);
-    if (!text) return text.error();
-    auto a = ipv4_address::parse(*text);
-    if (!a) return ckpt_invalid(at_path(path, key), fmt::format("\"{}\": {}", *text, a.error().message()));
-    return *a;
-}
-
-[[nodiscard]] inline result<ipv4_prefix> prefix_value(const json& j, std::string_view path) {
-    if (!j.is_string()) return ckpt_invalid(path, fmt::format("is {}, not a CIDR string", a_type(j)));
-    const auto& text = j.get_ref<const std::string&>();
-    auto p = ipv4_prefix::parse(text);
-    if (!p) return ckpt_invalid(path, fmt::format("\"{}\": {}", text, p.error().message()));
-    return *p;
-}
-
-[[nodiscard]] inline result<const json*> array_member(const json& object, const char* key, std::string_view path,
-                                                      bool required) {
-    const json* j = member(object, key);
-    if (j == nullptr) {
-        if (required) return ckpt_invalid(at_path(path, key), "is missing");
-        static const json empty = json::array();
-        return &empty;
-    }
-    if (!j->is_array()) return ckpt_invalid(at_path(path, key), fmt::format("is {}, not an array", a_type(*j)));
-    return j;
+[[nodiscard]] inline result<ipv4_prefix> read_prefix(const json_node& n) {
+    return n.parsed([](std::string_view t) { return ipv4_prefix::parse(t); }, quoted_reason, "a CIDR string");
 }
 
 // The document's version must be `expected`; errc::checkpoint_version otherwise.
-[[nodiscard]] inline result<void> check_format(const json& doc, std::string_view expected, std::string_view what) {
-    if (!doc.is_object()) return ckpt_invalid(what, fmt::format("is {}, not a JSON object", a_type(doc)));
-    const json* v = member(doc, "version");
-    if (v == nullptr || !v->is_string() || v->get_ref<const std::string&>() != expected)
+[[nodiscard]] inline result<void> check_format(const json_node& doc, std::string_view expected) {
+    if (!doc.json().is_object()) return doc.fail(fmt::format("is {}, not a JSON object", doc.a_type()));
+    const json_node v = doc.member("version");
+    if (!v.present() || !v.json().is_string() || v.json().get_ref<const std::string&>() != expected)
         return error(errc::checkpoint_version,
-                     fmt::format("{}: version is {}, expected \"{}\"", what,
-                                 v == nullptr ? std::string("missing") : v->dump().substr(0, 80), expected));
+                     fmt::format("{}: version is {}, expected \"{}\"", doc.where(),
+                                 v.present() ? v.json().dump().substr(0, 80) : std::string("missing"), expected));
     return success();
 }
 
@@ -285,24 +182,25 @@ inline constexpr std::int64_t max_wall_ns = std::int64_t{1} << 62;
 [[nodiscard]] inline std::string sv(std::string_view s) { return std::string(s); }
 
 // The CNI key and metadata of an allocation entry (enipool/1 and vpc-cni-ipam/1 agree).
-[[nodiscard]] inline result<std::pair<cni_key, pod_metadata>> read_cni_key(const json& j, std::string_view path) {
-    auto network = string_member(j, "networkName", path, true);
+[[nodiscard]] inline result<std::pair<cni_key, pod_metadata>> read_cni_key(const json_node& entry) {
+    auto network = entry.member("networkName").string();
     if (!network) return network.error();
-    auto container = string_member(j, "containerID", path, true);
+    auto container = entry.member("containerID").string();
     if (!container) return container.error();
-    auto ifname = string_member(j, "ifName", path, true);
+    auto ifname = entry.member("ifName").string();
     if (!ifname) return ifname.error();
     auto key = cni_key::make(*network, *container, *ifname);
-    if (!key) return ckpt_invalid(path, key.error().message());
+    if (!key) return entry.fail(key.error().message());
     pod_metadata m;
-    if (const json* md = member(j, "metadata")) {
-        const auto mpath = at_path(path, "metadata");
-        if (!md->is_object()) return ckpt_invalid(mpath, fmt::format("is {}, not an object", a_type(*md)));
-        auto ns = string_member(*md, "k8sPodNamespace", mpath, false);
+    const json_node md = entry.member("metadata");
+    auto has_metadata = md.optional_object();
+    if (!has_metadata) return has_metadata.error();
+    if (*has_metadata) {
+        auto ns = md.member("k8sPodNamespace").optional_string();
         if (!ns) return ns.error();
-        auto name = string_member(*md, "k8sPodName", mpath, false);
+        auto name = md.member("k8sPodName").optional_string();
         if (!name) return name.error();
-        m = {std::move(*ns), std::move(*name)};
+        m = {std::string(ns->value_or("")), std::string(name->value_or(""))};
     }
     return std::pair<cni_key, pod_metadata>{*key, std::move(m)};
 }
@@ -318,14 +216,14 @@ template <class Key>
 // The key (and metadata) of an enipool/1 allocation entry for the pool's key type.
 template <class Pool>
 [[nodiscard]] result<std::pair<typename Pool::key_type, typename Pool::metadata_type>>
-read_pool_key(const json& j, std::string_view path) {
+read_pool_key(const json_node& entry) {
     using key_type = typename Pool::key_type;
     if constexpr (is_cni_key<key_type>) {
-        return read_cni_key(j, path);
+        return read_cni_key(entry);
     } else {
         static_assert(std::is_same_v<key_type, std::uint64_t>,
                       "enipool checkpoints store cni_key or std::uint64_t pod keys");
-        auto k = unsigned_member(j, "key", path, std::numeric_limits<std::uint64_t>::max(), std::nullopt);
+        auto k = entry.member("key").unsigned_integer(std::numeric_limits<std::uint64_t>::max());
         if (!k) return k.error();
         return std::pair<key_type, typename Pool::metadata_type>{*k, {}};
     }
@@ -345,12 +243,13 @@ void write_key(json& entry, const Key& key, const Metadata& metadata) {
 
 // The document's keyType, when present, must be the pool's; errc::checkpoint_version otherwise.
 template <class Pool>
-[[nodiscard]] result<void> check_key_type(const json& doc) {
+[[nodiscard]] result<void> check_key_type(const json_node& doc) {
     const auto expected = key_type_name<typename Pool::key_type>();
-    const json* kt = member(doc, "keyType");
-    if (kt == nullptr || (kt->is_string() && kt->get_ref<const std::string&>() == expected)) return success();
+    const json_node kt = doc.member("keyType");
+    if (!kt.present() || (kt.json().is_string() && kt.json().get_ref<const std::string&>() == expected))
+        return success();
     return error(errc::checkpoint_version, fmt::format("keyType: the file holds {} keys, the pool uses \"{}\" keys",
-                                                       kt->dump().substr(0, 80), expected));
+                                                       kt.shown(), expected));
 }
 
 // Every ENI is vacant, no pod, nothing cooling or in flight.
@@ -361,71 +260,63 @@ template <class Pool>
 }
 
 template <class Pool>
-[[nodiscard]] result<void> restore_enis(Pool& pool, const json& doc) {
-    auto enis = array_member(doc, "enis", "", true);
-    if (!enis) return enis.error();
-    for (std::size_t i = 0; i < (*enis)->size(); ++i) {
-        const json& j = (**enis)[i];
-        const auto path = fmt::format("enis[{}]", i);
-        if (!j.is_object()) return ckpt_invalid(path, fmt::format("is {}, not an object", a_type(j)));
+[[nodiscard]] result<void> restore_enis(Pool& pool, const json_node& doc) {
+    return doc.member("enis").for_each([&](const json_node& entry) -> result<void> {
+        if (auto ok = entry.object(); !ok) return ok;
         eni_spec spec;
-        auto id = string_member(j, "id", path, true);
+        auto id = entry.member("id").string();
         if (!id) return id.error();
-        if (id->empty()) return ckpt_invalid(at_path(path, "id"), "is empty");
-        spec.id = std::move(*id);
-        auto device = unsigned_member(j, "deviceIndex", path, 0xFFFF, std::nullopt);
+        if (id->empty()) return entry.member("id").fail("is empty");
+        spec.id = std::string(*id);
+        auto device = entry.member("deviceIndex").unsigned_integer(0xFFFF);
         if (!device) return device.error();
-        auto card = unsigned_member(j, "networkCard", path, 0xFFFF, 0);
+        auto card = entry.member("networkCard").optional_unsigned(0xFFFF);
         if (!card) return card.error();
         spec.device_index = static_cast<unsigned>(*device);
-        spec.network_card = static_cast<unsigned>(*card);
-        const json* subnet = member(j, "subnet");
-        if (subnet == nullptr) return ckpt_invalid(at_path(path, "subnet"), "is missing");
-        auto s = prefix_value(*subnet, at_path(path, "subnet"));
+        spec.network_card = static_cast<unsigned>(card->value_or(0));
+        auto s = read_prefix(entry.member("subnet"));
         if (!s) return s.error();
         spec.subnet = *s;
-        auto primary = address_member(j, "primaryIp", path);
+        auto primary = read_ipv4(entry.member("primaryIp"));
         if (!primary) return primary.error();
         if (!spec.subnet.contains(*primary))
-            return ckpt_invalid(at_path(path, "primaryIp"), fmt::format("{} is outside the subnet {}", *primary, *s));
+            return entry.member("primaryIp").fail(fmt::format("{} is outside the subnet {}", *primary, *s));
         spec.primary_ip = *primary;
-        auto cidrs = array_member(j, "cidrs", path, false);
-        if (!cidrs) return cidrs.error();
-        for (std::size_t c = 0; c < (*cidrs)->size(); ++c) {
-            const auto cpath = fmt::format("{}.cidrs[{}]", path, c);
-            auto p = prefix_value((**cidrs)[c], cpath);
+        auto cidrs = entry.member("cidrs").for_each([&](const json_node& cidr) -> result<void> {
+            auto p = read_prefix(cidr);
             if (!p) return p.error();
             if (p->length() != 28 && p->length() != 32)
-                return ckpt_invalid(cpath, fmt::format("{} is neither a /28 prefix nor a /32 address", *p));
-            if (!spec.subnet.contains(*p))
-                return ckpt_invalid(cpath, fmt::format("{} is outside the subnet {}", *p, spec.subnet));
+                return cidr.fail(fmt::format("{} is neither a /28 prefix nor a /32 address", *p));
+            if (!spec.subnet.contains(*p)) return cidr.fail(fmt::format("{} is outside the subnet {}", *p, spec.subnet));
             spec.cidrs.push_back(*p);
-        }
-        if (const json* flags = member(j, "flags")) {
-            const auto fpath = at_path(path, "flags");
-            if (!flags->is_object()) return ckpt_invalid(fpath, fmt::format("is {}, not an object", a_type(*flags)));
-            auto trunk = bool_member(*flags, "trunk", fpath);
+            return success();
+        });
+        if (!cidrs) return cidrs;
+        const json_node flags = entry.member("flags");
+        auto has_flags = flags.optional_object();
+        if (!has_flags) return has_flags.error();
+        if (*has_flags) {
+            auto trunk = flags.member("trunk").boolean(false);
             if (!trunk) return trunk.error();
-            auto efa = bool_member(*flags, "efaOnly", fpath);
+            auto efa = flags.member("efaOnly").boolean(false);
             if (!efa) return efa.error();
-            auto excluded = bool_member(*flags, "excluded", fpath);
+            auto excluded = flags.member("excluded").boolean(false);
             if (!excluded) return excluded.error();
             spec.flags = eni_flags{*trunk, *efa, *excluded};
         }
-        if (auto ok = pool.add_eni(spec); !ok)
-            return ckpt_invalid(path, fmt::format("ENI {}: {}", spec.id, ok.error().message()));
-    }
-    return success();
+        if (auto ok = pool.add_eni(spec); !ok) return entry.fail(fmt::format("ENI {}: {}", spec.id, ok.error().message()));
+        return success();
+    }, true);
 }
 
 // The `eni` member of an entry, when present, must name the ENI holding `address`.
 template <class Pool>
-[[nodiscard]] result<void> check_entry_eni(const Pool& pool, const json& j, std::string_view path, unsigned eni_index) {
-    auto id = string_member(j, "eni", path, false);
+[[nodiscard]] result<void> check_entry_eni(const Pool& pool, const json_node& entry, unsigned eni_index) {
+    auto id = entry.member("eni").optional_string();
     if (!id) return id.error();
-    if (!id->empty() && *id != pool.enis()[eni_index].id())
-        return ckpt_invalid(at_path(path, "eni"), fmt::format("says {}, but the address is on a slot of {}", *id,
-                                                              pool.enis()[eni_index].id()));
+    if (*id && !(*id)->empty() && **id != pool.enis()[eni_index].id())
+        return entry.member("eni").fail(fmt::format("says {}, but the address is on a slot of {}", **id,
+                                                    pool.enis()[eni_index].id()));
     return success();
 }
 
@@ -449,46 +340,40 @@ template <class Pool>
 }
 
 template <class Pool>
-[[nodiscard]] result<void> restore_allocations(Pool& pool, const json& doc, std::int64_t wall_now, timestamp pool_now,
+[[nodiscard]] result<void> restore_allocations(Pool& pool, const json_node& doc, std::int64_t wall_now, timestamp pool_now,
                                                boost::unordered_flat_set<std::uint32_t>& seen,
                                                checkpoint_adoption<Pool>* adoption = nullptr) {
-    auto list = array_member(doc, "allocations", "", false);
-    if (!list) return list.error();
-    for (std::size_t i = 0; i < (*list)->size(); ++i) {
-        const json& j = (**list)[i];
-        const auto path = fmt::format("allocations[{}]", i);
-        if (!j.is_object()) return ckpt_invalid(path, fmt::format("is {}, not an object", a_type(j)));
-        auto key = read_pool_key<Pool>(j, path);
+    return doc.member("allocations").for_each([&](const json_node& entry) -> result<void> {
+        if (auto ok = entry.object(); !ok) return ok;
+        auto key = read_pool_key<Pool>(entry);
         if (!key) return key.error();
-        auto address = address_member(j, "ipv4", path);
+        auto address = read_ipv4(entry.member("ipv4"));
         if (!address) return address.error();
-        auto at = wall_member(j, "allocationTimestamp", path, wall_now);
+        auto at = read_wall(entry.member("allocationTimestamp"), wall_now);
         if (!at) return at.error();
         const auto t = to_pool_time(*at, wall_now, pool_now);
-        if (!t) return ckpt_invalid(at_path(path, "allocationTimestamp"), "cannot be expressed on the pool's clock");
+        if (!t) return entry.member("allocationTimestamp").fail("cannot be expressed on the pool's clock");
         if (!seen.insert(address->to_uint()).second)
-            return ckpt_invalid(at_path(path, "ipv4"), fmt::format("{} appears twice", *address));
+            return entry.member("ipv4").fail(fmt::format("{} appears twice", *address));
         auto r = pool.restore_allocation(key->first, *address, key->second, *t);
         if (!r && adoption != nullptr && outside_pool(r.error())) {
             adoption->unmatched.push_back({key->first, key->second, *address, *at, r.error()});
-            continue;
+            return success();
         }
-        if (!r) return ckpt_invalid(at_path(path, "ipv4"), refusal(*address, r.error()));
+        if (!r) return entry.member("ipv4").fail(refusal(*address, r.error()));
         if (adoption != nullptr) {
             ++adoption->adopted;
-            continue;
+            return success();
         }
-        if (auto ok = check_entry_eni(pool, j, path, *pool.eni_holding(*address)); !ok) return ok;
-    }
-    return success();
+        return check_entry_eni(pool, entry, *pool.eni_holding(*address));
+    });
 }
 
 template <class Pool>
-[[nodiscard]] result<void> restore_cooling_list(Pool& pool, const json& doc, std::int64_t wall_now, timestamp pool_now,
+[[nodiscard]] result<void> restore_cooling_list(Pool& pool, const json_node& doc, std::int64_t wall_now, timestamp pool_now,
                                                 boost::unordered_flat_set<std::uint32_t>& seen,
                                                 checkpoint_adoption<Pool>* adoption = nullptr) {
-    auto list = array_member(doc, "cooling", "", false);
-    if (!list) return list.error();
+    const json_node list = doc.member("cooling");
     struct entry {
         ipv4_address address;
         timestamp released_at;
@@ -496,27 +381,26 @@ template <class Pool>
         std::int64_t wall_released;
     };
     std::vector<entry> entries;
-    entries.reserve((*list)->size());
-    for (std::size_t i = 0; i < (*list)->size(); ++i) {
-        const json& j = (**list)[i];
-        const auto path = fmt::format("cooling[{}]", i);
-        if (!j.is_object()) return ckpt_invalid(path, fmt::format("is {}, not an object", a_type(j)));
-        auto address = address_member(j, "ipv4", path);
+    auto read = list.for_each([&](const json_node& item) -> result<void> {
+        if (auto ok = item.object(); !ok) return ok;
+        auto address = read_ipv4(item.member("ipv4"));
         if (!address) return address.error();
-        auto at = wall_member(j, "releasedAt", path, std::nullopt);
+        auto at = read_wall(item.member("releasedAt"), std::nullopt);
         if (!at) return at.error();
         auto t = to_pool_time(*at, wall_now, pool_now);
-        if (!t) return ckpt_invalid(at_path(path, "releasedAt"), "cannot be expressed on the pool's clock");
+        if (!t) return item.member("releasedAt").fail("cannot be expressed on the pool's clock");
         if (!seen.insert(address->to_uint()).second)
-            return ckpt_invalid(at_path(path, "ipv4"), fmt::format("{} appears twice (held or cooling)", *address));
-        entries.push_back({*address, std::min(*t, pool_now), i, *at});
-    }
+            return item.member("ipv4").fail(fmt::format("{} appears twice (held or cooling)", *address));
+        entries.push_back({*address, std::min(*t, pool_now), entries.size(), *at});
+        return success();
+    });
+    if (!read) return read;
     // Oldest first, so each insertion lands at the back of the pool's FIFO: O(n log n).
     std::stable_sort(entries.begin(), entries.end(),
                      [](const entry& a, const entry& b) { return a.released_at < b.released_at; });
     const auto cooldown = pool.configuration().cooldown;
     for (const entry& e : entries) {
-        const auto path = fmt::format("cooling[{}]", e.index);
+        const json_node item = list.at(e.index);
         // Validated even when its cooldown has ended (a stale entry on no slot is still a
         // wrong file); an ended one leaves the FIFO at the pool's next drain.
         auto r = pool.restore_cooling(e.address, e.released_at);
@@ -525,12 +409,12 @@ template <class Pool>
                 adoption->unmatched_cooling.push_back({e.address, e.wall_released, r.error()});
             continue;
         }
-        if (!r) return ckpt_invalid(at_path(path, "ipv4"), refusal(e.address, r.error()));
+        if (!r) return item.member("ipv4").fail(refusal(e.address, r.error()));
         if (cooldown == std::chrono::nanoseconds::zero() || adoption != nullptr) continue;
         // Inserted oldest first, so the entry is at (or next to) the back: O(1) here.
         for (std::size_t c = pool.cooling().size(); c-- > 0;)
             if (pool.cooling()[c].address == e.address) {
-                if (auto ok = check_entry_eni(pool, (**list)[e.index], path, pool.cooling()[c].eni); !ok) return ok;
+                if (auto ok = check_entry_eni(pool, item, pool.cooling()[c].eni); !ok) return ok;
                 break;
             }
     }
@@ -635,9 +519,10 @@ template <class Pool, class Json>
     requires std::same_as<Json, nlohmann::json>  // so that a std::string argument means text
 [[nodiscard]] result<void> restore_checkpoint(Pool& pool, const Json& doc,
                                               wall_clock::time_point wall_now = wall_clock::now()) {
-    if (auto ok = detail::check_format(doc, checkpoint_format, "checkpoint"); !ok) return ok;
-    if (auto ok = detail::check_key_type<Pool>(doc); !ok) return ok;
-    if (auto saved = detail::wall_member(doc, "savedAt", "", 0); !saved) return saved.error();
+    const detail::json_node root(doc, detail::checkpoint_wording, "checkpoint");
+    if (auto ok = detail::check_format(root, checkpoint_format); !ok) return ok;
+    if (auto ok = detail::check_key_type<Pool>(root); !ok) return ok;
+    if (auto saved = detail::read_wall(root.member("savedAt"), 0); !saved) return saved.error();
     if (!detail::pool_is_empty(pool))
         return error(errc::checkpoint_invalid, "the pool to restore into already holds ENIs, pods or actions; "
                                                "restore needs an empty pool");
@@ -645,9 +530,9 @@ template <class Pool, class Json>
     const std::int64_t wall = detail::unix_ns(wall_now);
     const timestamp pool_now = work.now();
     boost::unordered_flat_set<std::uint32_t> seen;
-    if (auto ok = detail::restore_enis(work, doc); !ok) return ok;
-    if (auto ok = detail::restore_allocations(work, doc, wall, pool_now, seen); !ok) return ok;
-    if (auto ok = detail::restore_cooling_list(work, doc, wall, pool_now, seen); !ok) return ok;
+    if (auto ok = detail::restore_enis(work, root); !ok) return ok;
+    if (auto ok = detail::restore_allocations(work, root, wall, pool_now, seen); !ok) return ok;
+    if (auto ok = detail::restore_cooling_list(work, root, wall, pool_now, seen); !ok) return ok;
     pool = std::move(work);
     return success();
 }
@@ -702,15 +587,16 @@ template <class Pool>
                                                                  wall_clock::time_point wall_now = wall_clock::now()) {
     auto doc = detail::parse_checkpoint_json(text, "checkpoint");
     if (!doc) return doc.error();
-    if (auto ok = detail::check_format(*doc, checkpoint_format, "checkpoint"); !ok) return ok.error();
-    if (auto ok = detail::check_key_type<Pool>(*doc); !ok) return ok.error();
+    const detail::json_node root(*doc, detail::checkpoint_wording, "checkpoint");
+    if (auto ok = detail::check_format(root, checkpoint_format); !ok) return ok.error();
+    if (auto ok = detail::check_key_type<Pool>(root); !ok) return ok.error();
     Pool work = pool;
     const std::int64_t wall = detail::unix_ns(wall_now);
     const timestamp pool_now = work.now();
     boost::unordered_flat_set<std::uint32_t> seen;
     checkpoint_adoption<Pool> out;
-    if (auto ok = detail::restore_allocations(work, *doc, wall, pool_now, seen, &out); !ok) return ok.error();
-    if (auto ok = detail::restore_cooling_list(work, *doc, wall, pool_now, seen, &out); !ok) return ok.error();
+    if (auto ok = detail::restore_allocations(work, root, wall, pool_now, seen, &out); !ok) return ok.error();
+    if (auto ok = detail::restore_cooling_list(work, root, wall, pool_now, seen, &out); !ok) return ok.error();
     pool = std::move(work);
     return out;
 }
@@ -767,44 +653,44 @@ template <class Pool>
     static_assert(detail::is_cni_key<typename Pool::key_type>, "import_vpc_cni needs a pool keyed by enipool::cni_key");
     auto doc = detail::parse_checkpoint_json(text, "ipam.json");
     if (!doc) return doc.error();
-    if (auto ok = detail::check_format(*doc, vpc_cni_format, "ipam.json"); !ok) return ok.error();
-    auto list = detail::array_member(*doc, "allocations", "", false);
-    if (!list) return list.error();
+    const detail::json_node root(*doc, detail::checkpoint_wording, "ipam.json");
+    if (auto ok = detail::check_format(root, vpc_cni_format); !ok) return ok.error();
+    const detail::json_node list = root.member("allocations");
+    auto count = list.optional_array();
+    if (!count) return count.error();
     const std::int64_t wall = detail::unix_ns(wall_now);
     Pool work = pool;
     const timestamp pool_now = work.now();
     vpc_cni_import out;
     boost::unordered_flat_set<cni_key, boost::hash<cni_key>> keys;
     boost::unordered_flat_set<std::string> addresses;
-    for (std::size_t i = 0; i < (*list)->size(); ++i) {
-        const nlohmann::json& j = (**list)[i];
-        const auto path = fmt::format("allocations[{}]", i);
-        if (!j.is_object()) return detail::ckpt_invalid(path, fmt::format("is {}, not an object", detail::a_type(j)));
-        auto key = detail::read_cni_key(j, path);
+    for (std::size_t i = 0; i < *count; ++i) {
+        const detail::json_node entry = list.at(i);
+        if (auto ok = entry.object(); !ok) return ok.error();
+        auto key = detail::read_cni_key(entry);
         if (!key) return key.error();
         if (!keys.insert(key->first).second && options.refuse_duplicate_keys)
-            return detail::ckpt_invalid(path, fmt::format("the pod key {} appears twice", key->first));
-        auto at = detail::wall_member(j, "allocationTimestamp", path, 0);
+            return entry.fail(fmt::format("the pod key {} appears twice", key->first));
+        auto at = detail::read_wall(entry.member("allocationTimestamp"), 0);
         if (!at) return at.error();
-        const nlohmann::json* v4 = detail::member(j, "ipv4");
-        if (v4 == nullptr) {
-            auto v6 = detail::string_member(j, "ipv6", path, false);
+        if (!entry.member("ipv4").present()) {
+            const detail::json_node ipv6 = entry.member("ipv6");
+            auto v6 = ipv6.optional_string();
             if (!v6) return v6.error();
-            if (v6->empty()) return detail::ckpt_invalid(path, "has neither ipv4 nor ipv6");
-            auto a6 = ipv6_address::parse(*v6);
-            if (!a6) return detail::ckpt_invalid(detail::at_path(path, "ipv6"), fmt::format("\"{}\": {}", *v6, a6.error().message()));
-            if (!addresses.insert(a6->to_string()).second)
-                return detail::ckpt_invalid(detail::at_path(path, "ipv6"), fmt::format("{} appears twice", *v6));
-            out.unmatched.push_back({key->first, key->second, *v6, *at,
+            if (!*v6 || (*v6)->empty()) return entry.fail("has neither ipv4 nor ipv6");
+            auto a6 = ipv6_address::parse(**v6);
+            if (!a6) return ipv6.fail(fmt::format("\"{}\": {}", **v6, a6.error().message()));
+            if (!addresses.insert(a6->to_string()).second) return ipv6.fail(fmt::format("{} appears twice", **v6));
+            out.unmatched.push_back({key->first, key->second, std::string(**v6), *at,
                                      error(errc::address_not_in_pool, "IPv6 allocations are not handled by the pool")});
             continue;
         }
-        auto address = detail::address_member(j, "ipv4", path);
+        auto address = detail::read_ipv4(entry.member("ipv4"));
         if (!address) return address.error();
         if (!addresses.insert(address->to_string()).second)
-            return detail::ckpt_invalid(detail::at_path(path, "ipv4"), fmt::format("{} appears twice", *address));
+            return entry.member("ipv4").fail(fmt::format("{} appears twice", *address));
         const auto t = *at == 0 ? std::optional<timestamp>(pool_now) : detail::to_pool_time(*at, wall, pool_now);
-        if (!t) return detail::ckpt_invalid(detail::at_path(path, "allocationTimestamp"), "cannot be expressed on the pool's clock");
+        if (!t) return entry.member("allocationTimestamp").fail("cannot be expressed on the pool's clock");
         if (options.skip_unserved_enis)
             if (const auto e = work.eni_holding(*address); e && !work.enis()[*e].serves_pods()) {
                 out.unmatched.push_back({key->first, key->second, address->to_string(), *at, error(errc::eni_excluded)});
@@ -816,8 +702,7 @@ template <class Pool>
         } else if (r.error().code() == errc::address_not_in_pool) {
             out.unmatched.push_back({key->first, key->second, address->to_string(), *at, r.error()});
         } else {
-            return detail::ckpt_invalid(detail::at_path(path, "ipv4"),
-                                        fmt::format("{} for {}: {}", *address, key->first, r.error().message()));
+            return entry.member("ipv4").fail(fmt::format("{} for {}: {}", *address, key->first, r.error().message()));
         }
     }
     pool = std::move(work);
