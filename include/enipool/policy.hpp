@@ -1,4 +1,5 @@
-// enipool/policy.hpp: every growth policy and warm-pool strategy; what node_pool includes.
+// enipool/policy.hpp: every growth policy and warm-pool strategy (node_pool.hpp includes
+// only their concepts).
 //
 // Growth policies (growth_policy.hpp): prefix_first, prefix_only, secondary_only.
 // Warm strategies (warm/): vpc_cni_warm, cilium_watermarks, auto_mode_warm.
