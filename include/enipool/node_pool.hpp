@@ -24,6 +24,7 @@
 #include <enipool/detail/lane_accounting.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
+#include <enipool/detail/pool_shrink.hpp>
 #include <enipool/detail/restored_holds.hpp>
 #include <enipool/eni.hpp>
 #include <enipool/error.hpp>
@@ -31,6 +32,7 @@
 #include <enipool/ip.hpp>
 #include <enipool/limits.hpp>
 #include <enipool/node_pool_options.hpp>
+#include <enipool/node_pool_types.hpp>
 #include <enipool/packing.hpp>
 #include <enipool/pod_key.hpp>
 #include <enipool/pod_table.hpp>
@@ -56,38 +58,6 @@
 #include <vector>
 
 namespace enipool {
-
-/// What `remove_eni` and `remove_cidrs` do when a pod holds an address of what they remove.
-enum class removal {
-    refuse_if_used,  ///< refuse (ipamd's non-forced delete): nothing changes
-    force,           ///< EC2 says it is gone: its pods lose their addresses, returned to the caller
-};
-
-/// Everything an ENI that already exists brings (agent restart, CNI config): `add_eni`.
-struct eni_spec {
-    std::string id;
-    unsigned device_index = 0;
-    unsigned network_card = 0;
-    ipv4_prefix subnet{};
-    ipv4_address primary_ip{};
-    std::vector<ipv4_prefix> cidrs;  ///< its /28 prefixes and /32 secondary IPs
-    eni_flags flags{};
-};
-
-/// A node's statistics. O(1): counters, not loops. Addresses cover ENIs that serve pods;
-/// `leaving` counts addresses of CIDRs being given back (neither free nor held).
-struct pool_stats {
-    std::uint64_t total = 0;     ///< free + assigned + cooling
-    std::uint64_t assigned = 0;
-    std::uint64_t cooling = 0;
-    std::uint64_t free = 0;
-    unsigned prefixes = 0;       ///< /28 slots held (leaving included)
-    unsigned secondaries = 0;    ///< secondary-IP slots held (leaving included)
-    unsigned wholly_free_prefixes = 0;
-    lane_counts prefix_lanes;    ///< per slot kind: addresses of prefixes
-    lane_counts secondary_lanes; ///< per slot kind: secondary IPs
-    friend bool operator==(const pool_stats&, const pool_stats&) = default;
-};
 
 /// A node pool. See the header comment for the options.
 template <growth_policy Policy, warm_strategy Warm, class... Options>
@@ -502,7 +472,7 @@ public:
             if (a.eni == e) held_here.push_back(a.address);
         holds_.reserve_unserved(held_here.size());
         if (!serves) {
-            drop_cooling(e, [](unsigned) { return true; }, t);
+            detail::drop_cooling(lanes_, cooling_, e, [](unsigned) { return true; }, t);
             for (const ipv4_address a : held_here) holds_.hold_unserved(a);
         }
         lanes_.set_service(e, serves, flags, t, [&](unsigned lane) { return holds_.holds_unserved(x.address_of(lane)); });
@@ -654,7 +624,7 @@ public:
             } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
                 refused({as->eni_id, as->mode, as->count, o.response.error().code(), t});
             } else {
-                end_shrink(planned, t, false);
+                detail::end_shrink(lanes_, in_flight_, planned, t, false);
             }
         } else if (auto* at = std::get_if<attach_eni>(&planned)) {
             const grant& g = *o.response;
@@ -668,7 +638,7 @@ public:
             policy_.on_grant(t, as->mode);
             growth_failures_.clear();
         } else {
-            end_shrink(planned, t, true);
+            detail::end_shrink(lanes_, in_flight_, planned, t, true);
         }
         in_flight_.erase(std::find_if(in_flight_.begin(), in_flight_.end(),
                                       [id](const action& a) { return request_id_of(a) == id; }));
@@ -756,20 +726,7 @@ private:
         return detail::node_sums(lanes_.kept(), pods_.size(), holds_.extras().size(), holds_.unserved_count(), cooling_.size());
     }
 
-    pool_stats stats_snapshot() const noexcept {
-        const eni_stats n = node_sums();
-        pool_stats s;
-        s.prefix_lanes = n.prefix_lanes;
-        s.secondary_lanes = n.secondary_lanes;
-        s.total = n.total();
-        s.free = n.free();
-        s.cooling = n.cooling();
-        s.assigned = n.assigned();
-        s.prefixes = n.prefixes;
-        s.secondaries = n.secondaries;
-        s.wholly_free_prefixes = n.wholly_free_prefixes;
-        return s;
-    }
+    pool_stats stats_snapshot() const noexcept { return detail::pool_stats_of(node_sums()); }
 
     // Pops every cooldown entry whose period has ended. O(1) amortised.
     ENIPOOL_HOT_INLINE void drain(timestamp t) noexcept {
@@ -794,34 +751,9 @@ private:
         if (spec.network_card != home_card())
             return error(errc::conflicting_grant, fmt::format("{} is on network card {}; this pool is card {}'s datastore",
                                                               spec.id, spec.network_card, home_card()));
-        unsigned on_card = 0, live = 0;
-        bool hole = false;
-        for (const eni& x : lanes_.enis()) {
-            if (x.vacant()) {
-                hole = true;
-                continue;
-            }
-            ++live;
-            if (x.id() == spec.id) return error(errc::duplicate_eni, spec.id);
-            if (x.network_card() == spec.network_card) {
-                ++on_card;
-                if (x.device_index() == spec.device_index)
-                    return error(errc::duplicate_eni, fmt::format("device index {} on card {} is taken by {}",
-                                                                  spec.device_index, spec.network_card, x.id()));
-            }
-        }
-        if (on_card >= detail::card_limit(cfg_.type, spec.network_card) || (!hole && live >= max_enis_per_node))
-            return error(errc::eni_limit_reached, fmt::format("card {} holds {} ENIs", spec.network_card, on_card));
-        if (spec.cidrs.size() > cfg_.type.slots_per_eni())
-            return error(errc::slot_limit_reached, fmt::format("{} CIDRs for {} slots", spec.cidrs.size(),
-                                                               cfg_.type.slots_per_eni()));
-        if (auto ok = lanes_.cidrs().validate(spec.subnet, spec.cidrs, spec.primary_ip); !ok) return ok;
         const bool primary = spec.device_index == 0 && spec.network_card == cfg_.type.default_network_card_index;
-        const bool serves = serves_pods(spec.flags, primary);
-        (void)lanes_.add(eni(spec.id, spec.device_index, spec.network_card, spec.subnet, spec.primary_ip,
-                             cfg_.type.slots_per_eni(), spec.flags, serves, t),
-                         spec.cidrs, t);
-        return success();
+        return lanes_.add(spec, serves_pods(spec.flags, primary), detail::card_limit(cfg_.type, spec.network_card),
+                          cfg_.type.slots_per_eni(), t);
     }
 
     unsigned home_card() const noexcept { return detail::home_card(cfg_.type, cfg_.network_card); }
@@ -884,94 +816,13 @@ private:
     // becomes its pod-table entry.
     ipv4_address release_restored(const key_type& key, ipv4_address address, unsigned e, unsigned lane, timestamp t) {
         if (!holds_.drop_unserved(address)) retire_lane(address, e, lane, t);
-        promote_extra(key);
+        detail::promote_extra(pods_, holds_, key);
         return address;
     }
 
-    // Files `key`'s oldest further address in the pod table (which has room: the key's entry
-    // was just erased).
-    void promote_extra(const key_type& key) {
-        if (holds_.extras().empty()) return;
-        if (auto next = holds_.take_extra(key)) *pods_.try_insert(key, pod_table_type::hash(key)).first = *next;
-    }
-
-    // Unassigns every pod and drops every cooling address on ENI `e`'s lanes for which
-    // `on(lane)` holds (those lanes become free); returns the pods' keys, one per address
-    // lost (a key that also holds a further address elsewhere keeps that one).
     template <class On>
     std::vector<key_type> evict(unsigned e, On on, timestamp t) {
-        std::vector<key_type> keys;
-        const auto unhold = [&](const allocation& a) {
-            if (!holds_.drop_unserved(a.address)) lanes_.template change<eni::lane_op::give_back>(e, a.lane, t);
-        };
-        if (!holds_.extras().empty())
-            for (const auto& [k, a] : holds_.take_extras_if([&](const allocation& a) { return a.eni == e && on(a.lane); })) {
-                unhold(a);
-                keys.push_back(k);
-            }
-        const std::size_t first_table_key = keys.size();
-        for (const auto& entry : pods_)
-            if (entry.second.eni == e && on(entry.second.lane)) keys.push_back(entry.first);
-        for (std::size_t i = first_table_key; i < keys.size(); ++i) {
-            const key_type& k = keys[i];
-            allocation gone;
-            (void)pods_.erase(k, pod_table_type::hash(k), [&](const allocation& a) { gone = a; });
-            unhold(gone);
-            promote_extra(k);
-        }
-        drop_cooling(e, on, t);
-        return keys;
-    }
-
-    // Frees the cooling lanes of ENI `e` for which `on(lane)` holds and drops their entries.
-    template <class On>
-    void drop_cooling(unsigned e, On on, timestamp t) {
-        boost::circular_buffer<cooling_entry> kept(cooling_.capacity());
-        for (const cooling_entry& c : cooling_) {
-            if (c.eni == e && on(c.lane)) {
-                lanes_.template change<eni::lane_op::unfreeze>(e, c.lane, t);
-            } else {
-                kept.push_back(c);
-            }
-        }
-        cooling_ = std::move(kept);
-    }
-
-    // The answer to a release / detach: success removes, failure returns to service.
-    void end_shrink(const action& planned, timestamp t, bool succeeded) {
-        if (auto* rel = std::get_if<release_from_eni>(&planned)) {
-            const auto index = eni_index(rel->eni_id);
-            if (!index) return;
-            const auto e = static_cast<unsigned>(*index);
-            for (const ipv4_prefix& c : rel->cidrs) {
-                const auto s = lanes_.cidrs().slot_of(e, c);
-                if (!s || !lanes_[e].slot_at(*s).leaving) continue;
-                if (succeeded) {
-                    lanes_.remove_slot(e, *s);
-                } else if (!lanes_[e].detaching()) {
-                    lanes_.set_leaving(e, *s, false, t);
-                }
-            }
-        } else if (auto* det = std::get_if<detach_eni>(&planned)) {
-            const auto index = eni_index(det->eni_id);
-            if (!index) return;
-            if (succeeded) {
-                lanes_.erase(*index);
-                return;
-            }
-            const auto e = static_cast<unsigned>(*index);
-            lanes_.set_detaching(e, false);
-            for (unsigned s = 0; s < lanes_[e].slot_count(); ++s)
-                if (lanes_[e].slot_at(s).leaving && !release_in_flight(e, s)) lanes_.set_leaving(e, s, false, t);
-        }
-    }
-
-    bool release_in_flight(unsigned e, unsigned s) const noexcept {
-        const ipv4_prefix c = lanes_[e].slot_at(s).cidr();
-        for (const action& a : in_flight_)
-            if (auto* rel = std::get_if<release_from_eni>(&a); rel && rel->eni_id == lanes_[e].id())
-                if (std::find(rel->cidrs.begin(), rel->cidrs.end(), c) != rel->cidrs.end()) return true;
-        return false;
+        return detail::evict<key_type>(lanes_, pods_, holds_, cooling_, e, on, t);
     }
 
     config cfg_;

@@ -14,10 +14,13 @@
 #include <enipool/detail/lane_accounting.hpp>
 #include <enipool/eni.hpp>
 #include <enipool/error.hpp>
+#include <enipool/node_pool_types.hpp>
 #include <enipool/packing.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -118,24 +121,46 @@ public:
         refresh_free_bit(e);
     }
 
-    /// Files a new ENI `x` (validated by the caller: id, card, CIDRs) with `cidrs` in its
-    /// first slots, in the first vacant entry or at the end. Returns its index.
-    /// O(CIDRs + ENIs) amortised.
-    unsigned add(eni x, const std::vector<ipv4_prefix>& cidrs, timestamp t) {
-        unsigned e = 0;
-        while (e < enis_.size() && !enis_[e].vacant()) ++e;
-        const ipv4_address primary = x.primary_ip();
+    /// Adds the ENI `spec` describes, serving pods or not, with its CIDRs in its first
+    /// slots, in the first vacant entry or at the end; its card holds `card_limit` ENIs and
+    /// each has `slots` slots. All or nothing. O(CIDRs + ENIs). Errors: `conflicting_grant`
+    /// (no id, or CIDRs or primary IP that cidr_index::validate refuses), `duplicate_eni`
+    /// (id, or device index on the card, taken), `eni_limit_reached`, `slot_limit_reached`.
+    result<void> add(const eni_spec& spec, bool serves, unsigned card_limit, unsigned slots, timestamp t) {
+        if (spec.id.empty()) return error(errc::conflicting_grant, "the ENI has no id");
+        unsigned on_card = 0, live = 0, e = static_cast<unsigned>(enis_.size());
+        for (unsigned i = 0; i < enis_.size(); ++i) {
+            const eni& x = enis_[i];
+            if (x.vacant()) {
+                e = std::min(e, i);
+                continue;
+            }
+            ++live;
+            if (x.id() == spec.id) return error(errc::duplicate_eni, spec.id);
+            if (x.network_card() == spec.network_card) {
+                ++on_card;
+                if (x.device_index() == spec.device_index)
+                    return error(errc::duplicate_eni, fmt::format("device index {} on card {} is taken by {}",
+                                                                  spec.device_index, spec.network_card, x.id()));
+            }
+        }
+        if (on_card >= card_limit || (e == enis_.size() && live >= max_enis_per_node))
+            return error(errc::eni_limit_reached, fmt::format("card {} holds {} ENIs", spec.network_card, on_card));
+        if (spec.cidrs.size() > slots)
+            return error(errc::slot_limit_reached, fmt::format("{} CIDRs for {} slots", spec.cidrs.size(), slots));
+        if (auto ok = cidrs_.validate(spec.subnet, spec.cidrs, spec.primary_ip); !ok) return ok;
+        eni x(spec.id, spec.device_index, spec.network_card, spec.subnet, spec.primary_ip, slots, spec.flags, serves, t);
         if (e < enis_.size()) {
             enis_[e] = std::move(x);
         } else {
             enis_.push_back(std::move(x));
         }
-        cidrs_.add_primary(e, primary);
-        for (unsigned i = 0; i < cidrs.size(); ++i) {
-            change_slot(e, i, [&](eni& y) { y.add_slot(i, cidrs[i], t); });
-            cidrs_.add(e, i, cidrs[i]);
+        cidrs_.add_primary(e, spec.primary_ip);
+        for (unsigned i = 0; i < spec.cidrs.size(); ++i) {
+            change_slot(e, i, [&](eni& y) { y.add_slot(i, spec.cidrs[i], t); });
+            cidrs_.add(e, i, spec.cidrs[i]);
         }
-        return e;
+        return success();
     }
 
     /// Adds validated `cidrs` to ENI `e`'s first empty slots (leaving at once if it is
