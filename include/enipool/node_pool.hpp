@@ -505,7 +505,7 @@ public:
         v.last_shrink = last_shrink_;
         v.growth_failures = growth_failures_;
         for (const eni* x : detail::in_view_order(lanes_.enis())) {
-            const std::uint64_t held = x->serves_pods() ? 0 : holds_on_unserved(*x);
+            const std::uint64_t held = x->serves_pods() ? 0 : detail::holds_on_unserved(*x, holds_);
             v.enis.push_back(detail::eni_view_of(*x, is_primary(*x), held, [&](unsigned slot) { return freeable(*x, slot); }));
             const eni_stats es = x->stats();
             if (x->serves_pods()) {
@@ -526,69 +526,21 @@ public:
         const pool_view v = view();
         std::vector<action> wanted = warm_.plan(v);
         std::vector<action> out;
-        std::uint64_t capacity = v.total;
-        unsigned serving = 0;
-        unsigned on_card = 0;
-        for (const eni& x : lanes_.enis()) {
-            if (x.vacant()) continue;
-            if (x.serves_pods()) ++serving;
-            if (x.network_card() == home_card()) ++on_card;
-        }
-        for (const action& a : in_flight_)
-            if (std::holds_alternative<attach_eni>(a)) {
-                ++serving;
-                ++on_card;
-            }
+        detail::growth_clipper growth(lanes_.enis(), in_flight_, v.total,
+                                      {max_pods_, clips_growth_to_max_pods(), v.max_enis, home_card(),
+                                       detail::home_card_limit(cfg_.type, cfg_.network_card), cfg_.type.slots_per_eni()});
         for (action& a : wanted) {
             if (detail::is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) continue;
             if (auto* at = std::get_if<attach_eni>(&a)) {
-                if (!v.may_grow || serving >= v.max_enis || on_card >= detail::home_card_limit(cfg_.type, cfg_.network_card)) continue;
-                const unsigned count = clip(at->mode, at->count, cfg_.type.slots_per_eni(), capacity);
-                if (count == 0) continue;
-                at->count = count;
-                at->network_card = home_card();
-                at->device_index = detail::lowest_free_device_index(lanes_.enis(), home_card(), {&in_flight_, &out});
-                capacity += count * detail::unit_addresses(at->mode);
-                ++serving;
-                ++on_card;
+                if (!v.may_grow || !growth.clip(*at, lanes_.enis(), in_flight_, out)) continue;
             } else if (auto* as = std::get_if<assign_to_eni>(&a)) {
                 const auto index = eni_index(as->eni_id);
-                if (!v.may_grow || !index) continue;
-                const eni& x = lanes_[*index];
-                if (!x.serves_pods() || x.detaching()) continue;
-                unsigned room = x.slot_count() - x.slots_used();
-                for (const action& o : out)
-                    if (auto* prior = std::get_if<assign_to_eni>(&o); prior && prior->eni_id == as->eni_id)
-                        room -= prior->count;
-                const unsigned count = clip(as->mode, as->count, room, capacity);
-                if (count == 0) continue;
-                as->count = count;
-                capacity += count * detail::unit_addresses(as->mode);
+                if (!v.may_grow || !index || !growth.clip(*as, lanes_[*index], out)) continue;
             } else if (auto* rel = std::get_if<release_from_eni>(&a)) {
-                const auto index = eni_index(rel->eni_id);
-                if (!index) continue;
-                std::vector<ipv4_prefix> kept;
-                const auto e = static_cast<unsigned>(*index);
-                for (const ipv4_prefix& c : rel->cidrs) {
-                    const auto s = lanes_.cidrs().slot_of(e, c);
-                    if (!s || !freeable(lanes_[e], *s)) continue;
-                    if (lanes_[e].slot_cooling(*s) != 0)  // its cooling addresses go with it
-                        (void)evict(e, [&](unsigned lane) { return lane / lanes_per_slot == *s; }, v.now);
-                    lanes_.set_leaving(e, *s, true, v.now);
-                    kept.push_back(c);
-                }
-                if (kept.empty()) continue;
-                rel->cidrs = std::move(kept);
+                if (!detail::start_release<key_type>(lanes_, pods_, holds_, cooling_, *rel, v.now)) continue;
             } else if (auto* det = std::get_if<detach_eni>(&a)) {
-                const auto index = eni_index(det->eni_id);
-                if (!index) continue;
-                const eni& x = lanes_[*index];
-                if (is_primary(x) || x.flags().trunk || x.flags().efa_only || x.detaching() ||
-                    pods_on(static_cast<unsigned>(*index)) != 0 || x.stats().cooling() != 0)
+                if (!detail::start_detach(lanes_, holds_, *det, [this](const eni& x) { return is_primary(x); }, v.now))
                     continue;
-                for (unsigned s = 0; s < x.slot_count(); ++s)
-                    if (x.slot_at(s).kind != slot_kind::empty) lanes_.set_leaving(*index, s, true, v.now);
-                lanes_.set_detaching(*index, true);
             }
             std::visit([this](auto& x) { x.request_id = next_request_id_++; }, a);
             // The VPC CNI's "decrease at most every 30 s": releases arm it, detaches do not.
@@ -716,11 +668,6 @@ private:
             return true;
     }
 
-    // A planned count clipped to the room and to max pods (detail::clip_count).
-    unsigned clip(address_mode m, unsigned wanted, unsigned room, std::uint64_t capacity) const noexcept {
-        return detail::clip_count(m, wanted, room, capacity, max_pods_, clips_growth_to_max_pods());
-    }
-
     // The node's sums over its ENIs (detail::node_sums). O(1).
     eni_stats node_sums() const noexcept {
         return detail::node_sums(lanes_.kept(), pods_.size(), holds_.extras().size(), holds_.unserved_count(), cooling_.size());
@@ -771,34 +718,13 @@ private:
         return success();
     }
 
-    // True when no pod holds an address of slot `s` of ENI `x` and it is not being released
-    // already (ipamd's FindFreeableCidrs). O(1), or O(restored holds) on an ENI serving no pods.
-    bool freeable(const eni& x, unsigned s) const noexcept {
-        const auto& sl = x.slot_at(s);
-        if (sl.kind == slot_kind::empty || sl.leaving) return false;
-        if (!x.serves_pods()) return holds_.unserved_count() == 0 || holds_.unserved_in(sl.cidr()) == 0;
-        return x.slot_free(s) + x.slot_cooling(s) == sl.lanes();
-    }
-
+    bool freeable(const eni& x, unsigned s) const noexcept { return detail::freeable(x, s, holds_); }
     // True when a pod holds an address of slot `s` of ENI `e` (leaving slots hold none).
     bool slot_has_pod(unsigned e, unsigned s) const noexcept {
-        const eni& x = lanes_[e];
-        return x.slot_at(s).kind != slot_kind::empty && !x.slot_at(s).leaving && !freeable(x, s);
+        const auto& sl = lanes_[e].slot_at(s);
+        return sl.kind != slot_kind::empty && !sl.leaving && !freeable(lanes_[e], s);
     }
-
-    // Pods holding an address on an ENI serving no pods. O(restored holds).
-    std::uint64_t holds_on_unserved(const eni& x) const noexcept {
-        if (holds_.unserved_count() == 0) return 0;
-        std::uint64_t n = 0;
-        for (const auto& sl : x.slots())
-            if (sl.kind != slot_kind::empty) n += holds_.unserved_in(sl.cidr());
-        return n;
-    }
-
-    // Addresses pods hold on ENI `e`. O(1), or O(restored holds) on an ENI serving no pods.
-    std::uint64_t pods_on(unsigned e) const noexcept {
-        return lanes_[e].serves_pods() ? lanes_[e].stats().assigned() : holds_on_unserved(lanes_[e]);
-    }
+    std::uint64_t pods_on(unsigned e) const noexcept { return detail::pods_on(lanes_[e], holds_); }
 
     // A released address leaves its lane: cooling for the configured period, or free at once.
     ENIPOOL_HOT_INLINE void retire_lane(ipv4_address address, unsigned e, unsigned lane, timestamp t) {

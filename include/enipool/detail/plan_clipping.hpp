@@ -7,6 +7,7 @@
 #pragma once
 
 #include <enipool/actions.hpp>
+#include <enipool/eni.hpp>
 #include <enipool/limits.hpp>
 
 #include <algorithm>
@@ -87,5 +88,76 @@ template <class Enis>
         if (!used) return d;
     }
 }
+
+/// Clips one plan()'s growth actions, in order, to what is left after those before them:
+/// ENIs (serving ones under `max_serving`, the card's under `card_limit`, attaches in
+/// flight counted), an ENI's free slots (less earlier assigns to it) and max pods.
+class growth_clipper {
+public:
+    struct limits {
+        std::uint64_t max_pods = 0;     ///< 0: none
+        bool clip_to_max_pods = true;   ///< see clip_count
+        unsigned max_serving = 0;       ///< view.max_enis
+        unsigned card = 0;              ///< the pool's card
+        unsigned card_limit = 0;        ///< ENIs the card holds
+        unsigned slots_per_eni = 0;
+    };
+
+    /// Starts from the pool's ENIs, its attaches in flight and its `total` addresses.
+    /// O(ENIs + actions).
+    growth_clipper(const std::vector<eni>& enis, const std::vector<action>& in_flight, std::uint64_t total, limits l)
+        : limits_(l), capacity_(total) {
+        for (const eni& x : enis) {
+            if (x.vacant()) continue;
+            if (x.serves_pods()) ++serving_;
+            if (x.network_card() == l.card) ++on_card_;
+        }
+        for (const action& a : in_flight)
+            if (std::holds_alternative<attach_eni>(a)) {
+                ++serving_;
+                ++on_card_;
+            }
+    }
+
+    /// Clips `at` and stamps its card and the lowest free device index (`enis`, the
+    /// `in_flight` and `planned` attaches considered). False: drop it. O(index x (ENIs + actions)).
+    bool clip(attach_eni& at, const std::vector<eni>& enis, const std::vector<action>& in_flight,
+              const std::vector<action>& planned) noexcept {
+        if (serving_ >= limits_.max_serving || on_card_ >= limits_.card_limit) return false;
+        const unsigned count = clip_count(at.mode, at.count, limits_.slots_per_eni);
+        if (count == 0) return false;
+        at.count = count;
+        at.network_card = limits_.card;
+        at.device_index = lowest_free_device_index(enis, limits_.card, {&in_flight, &planned});
+        capacity_ += count * unit_addresses(at.mode);
+        ++serving_;
+        ++on_card_;
+        return true;
+    }
+
+    /// Clips `as`, an assign to `x`, to its free slots less the `planned` assigns to it.
+    /// False: drop it. O(actions).
+    bool clip(assign_to_eni& as, const eni& x, const std::vector<action>& planned) noexcept {
+        if (!x.serves_pods() || x.detaching()) return false;
+        unsigned room = x.slot_count() - x.slots_used();
+        for (const action& o : planned)
+            if (auto* prior = std::get_if<assign_to_eni>(&o); prior && prior->eni_id == as.eni_id) room -= prior->count;
+        const unsigned count = clip_count(as.mode, as.count, room);
+        if (count == 0) return false;
+        as.count = count;
+        capacity_ += count * unit_addresses(as.mode);
+        return true;
+    }
+
+private:
+    unsigned clip_count(address_mode mode, unsigned wanted, unsigned room) const noexcept {
+        return detail::clip_count(mode, wanted, room, capacity_, limits_.max_pods, limits_.clip_to_max_pods);
+    }
+
+    limits limits_;
+    std::uint64_t capacity_ = 0;
+    unsigned serving_ = 0;
+    unsigned on_card_ = 0;
+};
 
 } // namespace enipool::detail

@@ -10,6 +10,7 @@
 #include <enipool/eni.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <variant>
 #include <vector>
 
@@ -65,6 +66,72 @@ std::vector<Key> evict(Lanes& lanes, Pods& pods, Holds& holds, Cooling& cooling,
     }
     drop_cooling(lanes, cooling, e, on, t);
     return keys;
+}
+
+/// Addresses pods hold on `x` when it serves no pods (restored holds). O(slots), O(1) when
+/// nothing is held so.
+template <class Holds>
+[[nodiscard]] std::uint64_t holds_on_unserved(const eni& x, const Holds& holds) noexcept {
+    if (holds.unserved_count() == 0) return 0;
+    std::uint64_t n = 0;
+    for (const auto& sl : x.slots())
+        if (sl.kind != slot_kind::empty) n += holds.unserved_in(sl.cidr());
+    return n;
+}
+
+/// Addresses pods hold on `x`. O(1), or O(slots) on an ENI serving no pods.
+template <class Holds>
+[[nodiscard]] std::uint64_t pods_on(const eni& x, const Holds& holds) noexcept {
+    return x.serves_pods() ? x.stats().assigned() : holds_on_unserved(x, holds);
+}
+
+/// True when no pod holds an address of slot `s` of `x` and it is not being released
+/// already (ipamd's FindFreeableCidrs). O(1), or O(restored holds) on an ENI serving no pods.
+template <class Holds>
+[[nodiscard]] bool freeable(const eni& x, unsigned s, const Holds& holds) noexcept {
+    const auto& sl = x.slot_at(s);
+    if (sl.kind == slot_kind::empty || sl.leaving) return false;
+    if (!x.serves_pods()) return holds.unserved_count() == 0 || holds.unserved_in(sl.cidr()) == 0;
+    return x.slot_free(s) + x.slot_cooling(s) == sl.lanes();
+}
+
+/// plan()'s release: keeps the CIDRs of `rel` that are freeable, drops their cooling
+/// addresses and marks them leaving. False when none is kept (the action is dropped).
+/// O(CIDRs + cooling).
+template <class Key, class Lanes, class Pods, class Holds, class Cooling>
+bool start_release(Lanes& lanes, Pods& pods, Holds& holds, Cooling& cooling, release_from_eni& rel, timestamp now) {
+    const auto index = lanes.index_of(rel.eni_id);
+    if (!index) return false;
+    std::vector<ipv4_prefix> kept;
+    const auto e = static_cast<unsigned>(*index);
+    for (const ipv4_prefix& c : rel.cidrs) {
+        const auto s = lanes.cidrs().slot_of(e, c);
+        if (!s || !freeable(lanes[e], *s, holds)) continue;
+        if (lanes[e].slot_cooling(*s) != 0)  // its cooling addresses go with it
+            (void)evict<Key>(lanes, pods, holds, cooling, e, [&](unsigned lane) { return lane / lanes_per_slot == *s; }, now);
+        lanes.set_leaving(e, *s, true, now);
+        kept.push_back(c);
+    }
+    if (kept.empty()) return false;
+    rel.cidrs = std::move(kept);
+    return true;
+}
+
+/// plan()'s detach: marks the ENI detaching and its CIDRs leaving, unless it is the
+/// primary (`is_primary(eni)`), a trunk or efa-only ENI, already detaching, or holds pods or
+/// cooling addresses. False when refused (the action is dropped). O(slots).
+template <class Lanes, class Holds, class IsPrimary>
+bool start_detach(Lanes& lanes, const Holds& holds, const detach_eni& det, IsPrimary is_primary, timestamp now) {
+    const auto index = lanes.index_of(det.eni_id);
+    if (!index) return false;
+    const eni& x = lanes[*index];
+    if (is_primary(x) || x.flags().trunk || x.flags().efa_only || x.detaching() || pods_on(x, holds) != 0 ||
+        x.stats().cooling() != 0)
+        return false;
+    for (unsigned s = 0; s < x.slot_count(); ++s)
+        if (x.slot_at(s).kind != slot_kind::empty) lanes.set_leaving(*index, s, true, now);
+    lanes.set_detaching(*index, true);
+    return true;
 }
 
 /// True when a release in `in_flight` names slot `s` of ENI `e`'s CIDR. O(actions).
