@@ -8,49 +8,37 @@
 //
 // Options (enipool/node_pool_options.hpp; types, any order): pod_key<K> (cni_key),
 // packing<P> (lowest_lane), clock<C> (steady_clock; the pool holds a reference to a C).
-// The private machinery is in detail/: cidr_index (address -> ENI and slot), plan_clipping
-// (unit sizes, clipping to room and max pods), card_limits, lane_accounting (node sums),
-// eni_view_of (view()), pool_invariants (check()), restored_holds (checkpoint restores).
+// The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
+// lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
+// (eviction, releases, detaches, exclusion), eni_view_of (view()), pool_invariants
+// (check()), restored_holds (checkpoint restores).
 // Single-threaded like a container; wrap it in `synchronized<>` for concurrent callers.
 #pragma once
 
 #include <enipool/actions.hpp>
-#include <enipool/bitset.hpp>
 #include <enipool/clock.hpp>
 #include <enipool/detail/card_limits.hpp>
-#include <enipool/detail/cidr_index.hpp>
 #include <enipool/detail/eni_lanes.hpp>
 #include <enipool/detail/eni_view_of.hpp>
-#include <enipool/detail/lane_accounting.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
 #include <enipool/detail/pool_shrink.hpp>
 #include <enipool/detail/restored_holds.hpp>
-#include <enipool/eni.hpp>
 #include <enipool/error.hpp>
 #include <enipool/growth_policy.hpp>
-#include <enipool/ip.hpp>
-#include <enipool/limits.hpp>
 #include <enipool/node_pool_options.hpp>
 #include <enipool/node_pool_types.hpp>
-#include <enipool/packing.hpp>
-#include <enipool/pod_key.hpp>
 #include <enipool/pod_table.hpp>
 #include <enipool/pool_view.hpp>
 #include <enipool/warm_strategy.hpp>
 
 #include <boost/circular_buffer.hpp>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <optional>
-#include <set>
-#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -422,23 +410,8 @@ public:
         drain(t);
         const auto index = eni_index(eni_id);
         if (!index) return errc::unknown_eni;
-        const auto e = static_cast<unsigned>(*index);
-        std::vector<unsigned> slots;
-        for (const ipv4_prefix& c : cidrs) {
-            const auto s = lanes_.cidrs().slot_of(e, c);
-            if (!s) return error(errc::address_not_in_pool, fmt::format("{} is not a CIDR of ENI {}", c.to_string(), eni_id));
-            if (how == removal::refuse_if_used && slot_has_pod(e, *s))
-                return error(errc::address_in_use, fmt::format("a pod holds an address of {}", c.to_string()));
-            slots.push_back(*s);
-        }
-        const auto in_slots = [&](unsigned lane) {
-            return std::find(slots.begin(), slots.end(), lane / lanes_per_slot) != slots.end();
-        };
-        std::vector<key_type> evicted = evict(e, in_slots, t);
-        for (const unsigned s : slots) {
-            if (lanes_[e].slot_at(s).kind != slot_kind::empty) lanes_.remove_slot(e, s);  // else listed twice
-        }
-        return evicted;
+        return detail::remove_cidrs<key_type>(lanes_, pods_, holds_, cooling_, *index, cidrs,
+                                              how == removal::refuse_if_used, t);
     }
 
     /// Excludes an ENI from pod IPs, or returns it to them, at run time (ipamd's
@@ -456,28 +429,9 @@ public:
         drain(t);
         const auto index = eni_index(id);
         if (!index) return errc::unknown_eni;
-        const auto e = static_cast<unsigned>(*index);
-        const eni& x = lanes_[e];
-        eni_flags flags = x.flags();
+        eni_flags flags = lanes_[*index].flags();
         flags.excluded = excluded;
-        const bool serves = serves_pods(flags, is_primary(x));
-        if (serves == x.serves_pods()) {
-            lanes_.set_service(e, serves, flags, t, [](unsigned) { return false; });
-            return success();
-        }
-        std::vector<ipv4_address> held_here;  // containers grow before the state changes
-        for (const auto& [key, a] : pods_)
-            if (a.eni == e) held_here.push_back(a.address);
-        for (const auto& [key, a] : holds_.extras())
-            if (a.eni == e) held_here.push_back(a.address);
-        holds_.reserve_unserved(held_here.size());
-        if (!serves) {
-            detail::drop_cooling(lanes_, cooling_, e, [](unsigned) { return true; }, t);
-            for (const ipv4_address a : held_here) holds_.hold_unserved(a);
-        }
-        lanes_.set_service(e, serves, flags, t, [&](unsigned lane) { return holds_.holds_unserved(x.address_of(lane)); });
-        if (serves)
-            for (const ipv4_address a : held_here) (void)holds_.drop_unserved(a);
+        detail::set_service(lanes_, pods_, holds_, cooling_, *index, serves_pods(flags, is_primary(lanes_[*index])), flags, t);
         return success();
     }
 
@@ -719,11 +673,6 @@ private:
     }
 
     bool freeable(const eni& x, unsigned s) const noexcept { return detail::freeable(x, s, holds_); }
-    // True when a pod holds an address of slot `s` of ENI `e` (leaving slots hold none).
-    bool slot_has_pod(unsigned e, unsigned s) const noexcept {
-        const auto& sl = lanes_[e].slot_at(s);
-        return sl.kind != slot_kind::empty && !sl.leaving && !freeable(lanes_[e], s);
-    }
     std::uint64_t pods_on(unsigned e) const noexcept { return detail::pods_on(lanes_[e], holds_); }
 
     // A released address leaves its lane: cooling for the configured period, or free at once.

@@ -8,6 +8,9 @@
 
 #include <enipool/actions.hpp>
 #include <enipool/eni.hpp>
+#include <enipool/error.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -132,6 +135,56 @@ bool start_detach(Lanes& lanes, const Holds& holds, const detach_eni& det, IsPri
         if (x.slot_at(s).kind != slot_kind::empty) lanes.set_leaving(*index, s, true, now);
     lanes.set_detaching(*index, true);
     return true;
+}
+
+/// Removes the CIDRs `cidrs` of ENI `e` (ipamd's DelIPv4CidrFromStore): their cooling
+/// addresses are dropped and their pods evicted (keys returned), all or nothing; with
+/// `refuse_if_used` a pod on any of them refuses the call. O(CIDRs + pods + cooling).
+/// Errors (nothing changes): `address_not_in_pool`, `address_in_use`.
+template <class Key, class Lanes, class Pods, class Holds, class Cooling>
+result<std::vector<Key>> remove_cidrs(Lanes& lanes, Pods& pods, Holds& holds, Cooling& cooling, unsigned e,
+                                      const std::vector<ipv4_prefix>& cidrs, bool refuse_if_used, timestamp t) {
+    std::vector<unsigned> slots;
+    for (const ipv4_prefix& c : cidrs) {
+        const auto s = lanes.cidrs().slot_of(e, c);
+        if (!s) return error(errc::address_not_in_pool, fmt::format("{} is not a CIDR of ENI {}", c.to_string(), lanes[e].id()));
+        const auto& sl = lanes[e].slot_at(*s);
+        if (refuse_if_used && sl.kind != slot_kind::empty && !sl.leaving && !freeable(lanes[e], *s, holds))
+            return error(errc::address_in_use, fmt::format("a pod holds an address of {}", c.to_string()));
+        slots.push_back(*s);
+    }
+    const auto in_slots = [&](unsigned lane) { return std::find(slots.begin(), slots.end(), lane / lanes_per_slot) != slots.end(); };
+    std::vector<Key> evicted = evict<Key>(lanes, pods, holds, cooling, e, in_slots, t);
+    for (const unsigned s : slots)
+        if (lanes[e].slot_at(s).kind != slot_kind::empty) lanes.remove_slot(e, s);  // else listed twice
+    return evicted;
+}
+
+/// Puts ENI `e` in or out of pod service (`serves`, with `flags`), the way ipamd's
+/// SetENIExcludedForPodIPs does: pods on it keep their addresses, held as restored holds
+/// while it serves none; its cooling addresses are dropped when it stops serving.
+/// O(lanes + pods + cooling).
+template <class Lanes, class Pods, class Holds, class Cooling>
+void set_service(Lanes& lanes, const Pods& pods, Holds& holds, Cooling& cooling, unsigned e, bool serves,
+                 const eni_flags& flags, timestamp t) {
+    const eni& x = lanes[e];
+    if (serves == x.serves_pods()) {
+        lanes.set_service(e, serves, flags, t, [](unsigned) { return false; });
+        return;
+    }
+    std::vector<ipv4_address> held_here;  // containers grow before the state changes
+    for (const auto& [key, a] : pods)
+        if (a.eni == e) held_here.push_back(a.address);
+    for (const auto& [key, a] : holds.extras())
+        if (a.eni == e) held_here.push_back(a.address);
+    holds.reserve_unserved(held_here.size());
+    if (!serves) {
+        drop_cooling(lanes, cooling, e, [](unsigned) { return true; }, t);
+        for (const ipv4_address a : held_here) holds.hold_unserved(a);
+    }
+    lanes.set_service(e, serves, flags, t, [&](unsigned lane) { return holds.holds_unserved(x.address_of(lane)); });
+    if (serves)
+        for (const ipv4_address a : held_here) (void)holds.drop_unserved(a);
 }
 
 /// True when a release in `in_flight` names slot `s` of ENI `e`'s CIDR. O(actions).
