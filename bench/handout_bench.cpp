@@ -10,6 +10,7 @@
 #include "handout_workload.hpp"
 
 #include <enipool/node_pool.hpp>
+#include <enipool/policy.hpp>
 
 #include <fmt/format.h>
 

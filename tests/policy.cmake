@@ -32,3 +32,9 @@ set_tests_properties(policy.compile_fail.growth_policy_missing_member PROPERTIES
   PASS_REGULAR_EXPRESSION "growth_policy: missing `bool may_grow\\(timestamp now\\) const`")
 set_tests_properties(policy.compile_fail.warm_strategy_missing_member PROPERTIES
   PASS_REGULAR_EXPRESSION "warm_strategy: missing nested type `config`")
+# An option a pool does not honour is refused, with the fix in the message.
+add_test(NAME pool.compile_fail.ipv6_pool_packing
+  COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -fsyntax-only -DFMT_HEADER_ONLY=1 ${policy_compile_includes}
+          ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/ipv6_pool_packing.cpp)
+set_tests_properties(pool.compile_fail.ipv6_pool_packing PROPERTIES
+  PASS_REGULAR_EXPRESSION "ipv6_pool hands out addresses from one /80 prefix in order; packing<> has no effect: remove it")

@@ -22,6 +22,7 @@
 #include <enipool/ip.hpp>
 #include <enipool/json/cni_config.hpp>
 #include <enipool/node_pool.hpp>
+#include <enipool/policy.hpp>
 #include <enipool/pod_key.hpp>
 
 #include <fmt/format.h>

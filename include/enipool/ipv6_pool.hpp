@@ -7,13 +7,15 @@
 // id 0 (the subnet-router anycast address) is never handed out. Same key types, idempotent
 // assign and unknown_pod on release as node_pool.
 //
-// Options: pod_key<cni_key | std::uint64_t> (cni_key), clock<C> (enipool::steady_clock).
+// Options (enipool/node_pool_options.hpp): pod_key<cni_key | std::uint64_t> (cni_key),
+// clock<C> (enipool::steady_clock). packing<> is refused at compile time: there is no lane
+// to pick, addresses are handed out in order.
 #pragma once
 
 #include <enipool/clock.hpp>
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
-#include <enipool/node_pool.hpp>
+#include <enipool/node_pool_options.hpp>
 #include <enipool/pod_key.hpp>
 #include <enipool/pool_view.hpp>
 
@@ -45,6 +47,9 @@ template <class... Options>
 class ipv6_pool {
     static_assert((detail::is_node_pool_option<Options>::value && ...),
                   "ipv6_pool<Options...>: each option must be enipool::pod_key<K> or enipool::clock<C>");
+    static_assert(!(detail::is_packing_option<Options>::value || ...),
+                  "ipv6_pool hands out addresses from one /80 prefix in order; packing<> has no "
+                  "effect: remove it");
     using opts = typename detail::apply_options<node_pool_defaults, Options...>::type;
 
 public:

@@ -1,4 +1,5 @@
-// enipool/policy.hpp: every growth policy and warm-pool strategy; what node_pool includes.
+// enipool/policy.hpp: every growth policy and warm-pool strategy (node_pool.hpp includes only
+// their concepts).
 // The registries below are the one place that lists them: the simulator's pool variant,
 // enipool-plan's choices and help, the max-pods column, to_string and parsing all derive
 // from them (docs/extending.md).

@@ -11,6 +11,7 @@
 #include "fuzz_support.hpp"
 
 #include <enipool/node_pool.hpp>
+#include <enipool/policy.hpp>
 #include <enipool/sim/ec2.hpp>
 #include <enipool/subnet.hpp>
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <enipool/node_pool.hpp>
+#include <enipool/policy.hpp>  // the real strategies, which node_pool.hpp does not include
 
 #include <fmt/format.h>
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <enipool/actions.hpp>
+#include <enipool/detail/plan_clipping.hpp>
 #include <enipool/limits.hpp>
 #include <enipool/pool_view.hpp>
 
@@ -17,21 +18,6 @@
 #include <vector>
 
 namespace enipool::detail {
-
-/// ceil(a / b) for b > 0. O(1).
-[[nodiscard]] constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) noexcept {
-    return (a + b - 1) / b;
-}
-
-/// max(a - b, 0) on unsigned counts. O(1).
-[[nodiscard]] constexpr std::uint64_t minus_floor0(std::uint64_t a, std::uint64_t b) noexcept {
-    return a > b ? a - b : 0;
-}
-
-/// Addresses one unit of `mode` holds: 16 for a /28 prefix, 1 for a secondary IP. O(1).
-[[nodiscard]] constexpr std::uint64_t unit_addresses(address_mode mode) noexcept {
-    return mode == address_mode::prefix ? addresses_per_prefix : 1;
-}
 
 /// True for a CIDR of `mode`: a /28 for prefix, a /32 for secondary. O(1).
 [[nodiscard]] constexpr bool cidr_of_mode(const ipv4_prefix& cidr, address_mode mode) noexcept {
@@ -54,13 +40,10 @@ namespace enipool::detail {
     return next;
 }
 
-/// Units of `mode` that may still be asked for under view.max_pods: ceil((max_pods -
-/// total) / unit), so the last prefix may carry the total up to 15 addresses past max_pods
-/// (otherwise max_pods pods could never all get an address in prefix mode; the VPC CNI does
-/// the same). Unbounded when max_pods is 0. O(1).
+/// Units of `mode` that may still be asked for under view.max_pods (see
+/// detail/plan_clipping.hpp). Unbounded when max_pods is 0. O(1).
 [[nodiscard]] inline std::uint64_t units_below_max_pods(const pool_view& v, address_mode mode) noexcept {
-    if (v.max_pods == 0) return std::numeric_limits<std::uint64_t>::max();
-    return ceil_div(minus_floor0(v.max_pods, v.total), unit_addresses(mode));
+    return units_below_max_pods(v.max_pods, v.total, mode);
 }
 
 /// The growth step: `want` units of view.mode on the first ENI that serves pods and has a
