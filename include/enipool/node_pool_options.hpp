@@ -31,13 +31,13 @@ struct pod_key {
     };
 };
 
-/// Option: the packing strategy (`lowest_lane`, `fullest_prefix`, `spread`).
+/// Option: the packing strategy, a member of `enipool::packings` (`lowest_lane`,
+/// `fullest_prefix`, `spread`).
 template <class Packing>
 struct packing {
-    static_assert(std::is_same_v<Packing, lowest_lane> || std::is_same_v<Packing, fullest_prefix> ||
-                      std::is_same_v<Packing, spread>,
-                  "enipool::packing<P>: P must be enipool::lowest_lane, enipool::fullest_prefix "
-                  "or enipool::spread");
+    static_assert(contains_v<packings, Packing>,
+                  "enipool::packing<P>: P must be a packing listed in enipool::packings "
+                  "(enipool/packing.hpp): lowest_lane, fullest_prefix, spread");
     template <class Base>
     struct apply : Base {
         using packing_type = Packing;
@@ -79,6 +79,9 @@ template <class Base, class First, class... Rest>
 struct apply_options<Base, First, Rest...> {
     using type = typename apply_options<typename First::template apply<Base>, Rest...>::type;
 };
+
+template <class Base, class... Options>
+using apply_options_t = typename apply_options<Base, Options...>::type;
 
 } // namespace detail
 } // namespace enipool

@@ -91,6 +91,17 @@ inline constexpr std::size_t count_of = (std::size_t{std::is_same_v<T, Ts>} + ..
 template <class List, std::size_t I>
 using type_at = typename detail::type_at<I, List>::type;
 
+namespace detail {
+template <class T, class List>
+struct contains;
+template <class T, class... Ts>
+struct contains<T, type_list<Ts...>> : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
+} // namespace detail
+
+/// True when `T` is a member of `List`. Compile time.
+template <class List, class T>
+inline constexpr bool contains_v = detail::contains<T, List>::value;
+
 /// `List` followed by `More...` (a longer list for a test or a program).
 template <class List, class... More>
 using extend = typename detail::concat<List, type_list<More...>>::type;
