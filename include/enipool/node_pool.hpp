@@ -8,12 +8,10 @@
 //
 // Options (enipool/node_pool_options.hpp; types, any order): pod_key<K> (cni_key),
 // packing<P> (lowest_lane), clock<C> (steady_clock; the pool holds a reference to a C).
-// This header holds the operations that change a pool; detail::node_pool_state (its base)
-// holds the state, the read access (enis(), allocations(), cooling(), check(), ...) and the
-// steps operations share. The machinery is in detail/: eni_lanes (the ENIs with their
-// free-lane bitset, lane sums, cidr_index and packer), plan_clipping and card_limits
-// (plan()), pool_shrink (eviction, releases, detaches, exclusion), eni_view_of (view()),
-// pool_invariants (check()), restored_holds and pool_restore (checkpoint restores).
+// The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
+// lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
+// (eviction, releases, detaches, exclusion), eni_view_of (view()), pool_invariants
+// (check()), restored_holds (checkpoint restores).
 // Single-threaded like a container; wrap it in `synchronized<>` for concurrent callers.
 #pragma once
 
@@ -22,10 +20,8 @@
 #include <enipool/detail/card_limits.hpp>
 #include <enipool/detail/eni_lanes.hpp>
 #include <enipool/detail/eni_view_of.hpp>
-#include <enipool/detail/node_pool_state.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
-#include <enipool/detail/pool_restore.hpp>
 #include <enipool/detail/pool_shrink.hpp>
 #include <enipool/detail/restored_holds.hpp>
 #include <enipool/error.hpp>
@@ -51,28 +47,81 @@
 
 namespace enipool {
 
-/// A node pool. See the header comment for the options; detail::node_pool_state holds its
-/// state and documents its read access (enis(), allocations(), cooling(), check(), ...).
+/// A node pool. See the header comment for the options.
 template <growth_policy Policy, warm_strategy Warm, class... Options>
-class node_pool
-    : public detail::node_pool_state<Policy, Warm, detail::apply_options_t<node_pool_defaults, Options...>> {
+class node_pool {
     static_assert((detail::is_node_pool_option<Options>::value && ...),
                   "node_pool<Policy, Warm, Options...>: each option must be enipool::pod_key<K>, "
                   "enipool::packing<P> or enipool::clock<C>");
-    using state = detail::node_pool_state<Policy, Warm, detail::apply_options_t<node_pool_defaults, Options...>>;
-    // The state's members and steps by name (names of a dependent base need this).
-    using state::cfg_, state::clock_, state::policy_, state::warm_, state::max_pods_, state::lanes_, state::pods_,
-        state::holds_, state::cooling_, state::in_flight_, state::next_request_id_, state::last_shrink_,
-        state::growth_failures_;
-    using state::drain, state::retire_lane, state::release_restored, state::evict, state::refused,
-        state::add_eni_at, state::add_cidrs, state::serves_pods, state::is_primary, state::home_card,
-        state::freeable, state::pods_on, state::stats_snapshot, state::clips_growth_to_max_pods;
-    using typename state::pod_table_type;
+    using opts = typename detail::apply_options<node_pool_defaults, Options...>::type;
 
 public:
-    using typename state::key_type, typename state::clock_type, typename state::metadata_type,
-        typename state::config, typename state::allocation, typename state::cooling_entry;
-    using state::now, state::eni_index, state::eni_holding;
+    using key_type = typename opts::key_type;
+    using packing_type = typename opts::packing_type;
+    using clock_type = typename opts::clock_type;
+    using policy_type = Policy;
+    using warm_type = Warm;
+    using metadata_type = typename pod_key_traits<key_type>::metadata;
+    using hasher = typename pod_key_traits<key_type>::hasher;
+
+    /// Runtime configuration.
+    struct config {
+        instance_type type;
+        eni_budget budget{};
+        std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< 0 allowed
+        bool reclaim_cooling_when_exhausted = false;  ///< take the oldest cooling address rather than fail
+        std::uint64_t max_pods = 0;                   ///< ceiling on pod addresses; 0 = from limits
+        /// The network card whose datastore this pool is: ipamd keeps one per card
+        /// (ENABLE_MULTI_NIC). 0 is the default card. On a card above 0 the pool holds only
+        /// that card's ENIs, attaches new ones there, and may hold as many ENIs serving pods
+        /// as ipamd's hasRoomForEni allows (ipamd.go L2592-2621): the default card's ENIs
+        /// (type.max_enis, not the card's own), capped by budget.max_enis (MAX_ENI), minus
+        /// budget.reserved_enis and budget.excluded_enis read as that card's unmanaged and
+        /// excluded ENIs; budget.trunk_eni and custom_networking do not apply (the trunk and
+        /// the primary ENI are on card 0). The card's own ENI limit still bounds attaches
+        /// (EC2 would refuse one more). max_pods should be the node's: ipamd compares each
+        /// card's total with it.
+        unsigned network_card = 0;
+        typename Policy::config policy{};
+        typename Warm::config warm{};
+    };
+
+    /// Where a pod's address lives.
+    struct allocation {
+        ipv4_address address;
+        std::uint8_t eni = 0;       ///< index into enis()
+        std::uint16_t lane = 0;
+        timestamp assigned_at{};
+        [[no_unique_address]] metadata_type metadata{};
+    };
+
+    /// A released address in cooldown.
+    struct cooling_entry {
+        ipv4_address address;
+        std::uint8_t eni = 0;
+        std::uint16_t lane = 0;
+        timestamp released_at{};
+    };
+
+    /// Every pod, key -> allocation: a forward range of `const value_type&` (unordered) with
+    /// size() and empty(). Valid until the pool changes.
+    class allocation_map {
+    public:
+        /// std::pair<const key_type, allocation> for integer keys, std::pair<key_type,
+        /// allocation> for CNI keys (detail::pod_table's two layouts).
+        using value_type = typename detail::pod_table<key_type, allocation, hasher>::value_type;
+        using const_iterator = typename detail::pod_table<key_type, allocation, hasher>::const_iterator;
+        using iterator = const_iterator;
+        [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
+        [[nodiscard]] const_iterator end() const noexcept { return pods_->end(); }
+        [[nodiscard]] std::size_t size() const noexcept { return pods_->size(); }
+        [[nodiscard]] bool empty() const noexcept { return pods_->empty(); }
+
+    private:
+        friend class node_pool;
+        explicit allocation_map(const detail::pod_table<key_type, allocation, hasher>* pods) : pods_(pods) {}
+        const detail::pod_table<key_type, allocation, hasher>* pods_;
+    };
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
@@ -164,7 +213,7 @@ public:
         if (!where) return errc::address_not_in_pool;
         const eni& x = lanes_[where->first];
         if (!x.serves_pods()) return errc::eni_excluded;
-        if (auto free = detail::lane_is_free(x, where->second); !free) return free.error();
+        if (auto free = lane_is_free(x, where->second); !free) return free.error();
         if (max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
         allocation& a = *pods_.try_insert(key, h).first;  // new: the key was not found above
         lanes_.template change<eni::lane_op::take>(where->first, where->second, t);
@@ -208,12 +257,54 @@ public:
                                                           std::optional<timestamp> assigned_at = std::nullopt) {
         const timestamp t = now();
         drain(t);
-        return detail::restore_allocation(lanes_, pods_, holds_, key, pod_table_type::hash(key),
-                                          allocation{address, 0, 0, assigned_at.value_or(t), metadata}, max_pods_, t);
+        const auto where = lanes_.cidrs().locate(address);
+        if (!where) return errc::address_not_in_pool;
+        const auto [e, lane] = *where;
+        const eni& x = lanes_[e];
+        const std::uint32_t h = pod_table_type::hash(key);
+        const allocation* filed = pods_.find(key, h);
+        if (filed != nullptr && filed->address == address) return address;
+        if (x.serves_pods() || x.slot_at(lane / lanes_per_slot).leaving) {
+            if (auto free = lane_is_free(x, lane); !free) return free.error();
+        } else if (holds_.holds_unserved(address)) {
+            return errc::address_already_in_datastore;
+        }
+        if (filed == nullptr && max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
+        const allocation a{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane),
+                           assigned_at.value_or(t), metadata};
+        // Containers grow first (they may throw bad_alloc), the lanes change last.
+        if (filed != nullptr) {
+            holds_.add_extra(key, a);
+        } else {
+            *pods_.try_insert(key, h).first = a;
+        }
+        if (x.serves_pods()) {
+            lanes_.template change<eni::lane_op::take>(e, lane, t);
+        } else {
+            holds_.hold_unserved(address);
+        }
+        return address;
     }
 
+    /// Addresses keys hold beyond their first (restore_allocation of a key that already held
+    /// one), oldest first: a key releases its pod-table address first, then these in order.
+    /// O(1).
+    [[nodiscard]] const std::vector<std::pair<key_type, allocation>>& extra_holdings() const noexcept {
+        return holds_.extras();
+    }
 
+    /// The index into enis() of the ENI whose prefix or secondary IP holds `address`, or
+    /// nullopt. O(1).
+    [[nodiscard]] std::optional<unsigned> eni_holding(ipv4_address address) const noexcept {
+        const auto where = lanes_.cidrs().locate(address);
+        if (!where) return std::nullopt;
+        return where->first;
+    }
 
+    /// The pod's allocation, or nullptr. O(1).
+    [[nodiscard]] const allocation* find(const key_type& key) const noexcept {
+        return pods_.find(key, pod_table_type::hash(key));
+    }
 
     /// Node statistics, after draining expired cooldowns. O(1) amortised.
     [[nodiscard]] pool_stats stats() {
@@ -221,13 +312,47 @@ public:
         return stats_snapshot();
     }
 
+    /// One ENI's statistics by index into enis() (no drain). O(slots of the ENI).
+    [[nodiscard]] eni_stats eni_stats_at(std::size_t index) const noexcept { return lanes_[static_cast<unsigned>(index)].stats(); }
 
+    // --- read access (checkpoints, tools) -------------------------------------------------
+
+    /// Every ENI slot of the pool; vacant entries (removed ENIs) have `vacant()` true.
+    [[nodiscard]] const std::vector<eni>& enis() const noexcept { return lanes_.enis(); }
+    /// The index of the ENI with this id, or nullopt. O(ENIs).
+    [[nodiscard]] std::optional<unsigned> eni_index(std::string_view id) const noexcept { return lanes_.index_of(id); }
+    /// Every pod: key -> allocation (unordered).
+    [[nodiscard]] allocation_map allocations() const noexcept { return allocation_map(&pods_); }
+    /// Cooling addresses, oldest release first (expired ones are still listed until a drain).
+    [[nodiscard]] const boost::circular_buffer<cooling_entry>& cooling() const noexcept { return cooling_; }
+    [[nodiscard]] const config& configuration() const noexcept { return cfg_; }
+    [[nodiscard]] const Policy& policy() const noexcept { return policy_; }
+    /// The ceiling on pod addresses in force (config, else the type's capacity).
+    [[nodiscard]] std::uint64_t max_pods() const noexcept { return max_pods_; }
+    /// The actions planned and not yet answered by apply().
+    [[nodiscard]] const std::vector<action>& in_flight() const noexcept { return in_flight_; }
+    /// Now on the pool's clock. O(1).
+    [[nodiscard]] timestamp now() const noexcept {
+        return std::chrono::duration_cast<timestamp>(clock_->now().time_since_epoch());
+    }
 
     /// Restore: puts a free address back into cooldown as released at `released_at`
     /// (kept in release order; expired entries leave at the next drain). O(cooling).
     /// Errors: `address_not_in_pool`, `eni_excluded`, `address_in_use` (not free).
     [[nodiscard]] result<void> restore_cooling(ipv4_address address, timestamp released_at) {
-        return detail::restore_cooling(lanes_, cooling_, address, released_at, cfg_.cooldown);
+        const auto where = lanes_.cidrs().locate(address);
+        if (!where) return errc::address_not_in_pool;
+        if (!lanes_[where->first].serves_pods()) return errc::eni_excluded;
+        if (lanes_[where->first].state(where->second) != lane_state::free) return errc::address_in_use;
+        if (cfg_.cooldown == std::chrono::nanoseconds::zero()) return success();
+        if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
+        const auto pos = std::upper_bound(cooling_.begin(), cooling_.end(), released_at,
+                                          [](timestamp t, const cooling_entry& c) { return t < c.released_at; });
+        cooling_.insert(pos, cooling_entry{address, static_cast<std::uint8_t>(where->first),
+                                           static_cast<std::uint16_t>(where->second), released_at});
+        lanes_.template change<eni::lane_op::take>(where->first, where->second, released_at);  // free -> cooling
+        lanes_.template change<eni::lane_op::cool>(where->first, where->second, released_at);
+        return success();
     }
 
     // --- ENIs ------------------------------------------------------------------------------
@@ -432,9 +557,162 @@ public:
         return add_cidrs(eni_id, cidrs, now());
     }
 
+    // --- invariants ------------------------------------------------------------------------
+
+    /// Walks the whole state and checks every invariant: each lane in exactly one state,
+    /// counters equal to the bitsets, the ENI-with-free-lane bitset, the key index against
+    /// the lanes, the cooldown FIFO (cooling lanes, release order), the CIDR index, the
+    /// packing's buckets and the limits. O(state). Errors: `pool_invariant_broken`.
+    [[nodiscard]] result<void> check() const {
+        return detail::check_pool(lanes_.enis(), lanes_.with_free(), lanes_.cidrs(), node_sums(), pods_, holds_, cooling_, lanes_.packing(),
+                                  max_pods_, cfg_.type.slots_per_eni());
+    }
 
 private:
-    node_pool(config cfg, clock_type& clk) : state(std::move(cfg), clk) {}
+    node_pool(config cfg, clock_type& clk) : cfg_(std::move(cfg)), clock_(&clk), policy_(cfg_.policy), warm_(cfg_.warm) {
+        lanes_.reserve(cfg_.type.max_enis);
+        max_pods_ = cfg_.max_pods;
+        if (max_pods_ == 0) {
+            const auto mode = Policy::needs_prefix_support ? address_mode::prefix : address_mode::secondary;
+            const auto capacity = pod_address_capacity(cfg_.type, mode, cfg_.budget);
+            max_pods_ = capacity ? *capacity : 0;
+        }
+    }
+
+    using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
+
+    // Why lane `lane` of `x` cannot go to a pod, or success when it is free.
+    static result<void> lane_is_free(const eni& x, unsigned lane) {
+        switch (x.state(lane)) {
+        case lane_state::free: return success();
+        case lane_state::assigned: return errc::address_already_in_datastore;
+        case lane_state::cooling: return error(errc::address_in_use, "the address is cooling down");
+        default: return error(errc::address_in_use, "the address's CIDR is being released");
+        }
+    }
+
+    // Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
+    // the primary under custom networking.
+    bool serves_pods(const eni_flags& f, bool primary) const noexcept {
+        return !f.trunk && !f.efa_only && !f.excluded && !(primary && cfg_.budget.custom_networking);
+    }
+    bool is_primary(const eni& x) const noexcept {
+        return x.device_index() == 0 && x.network_card() == cfg_.type.default_network_card_index;
+    }
+
+    // A refused growth request: the growth policy hears of it unless the warm strategy
+    // handles it itself (`absorbs_refusal`: ipamd retries within its pass); remembered for
+    // the view until the next grant.
+    void refused(growth_failure f) {
+        bool absorbed = false;
+        if constexpr (requires(const Warm& w) { { w.absorbs_refusal(growth_failures_, f) } -> std::convertible_to<bool>; })
+            absorbed = warm_.absorbs_refusal(growth_failures_, f);
+        if (!absorbed) policy_.on_error(f.at, f.mode, f.code);
+        if (growth_failures_.size() == max_growth_failures) growth_failures_.erase(growth_failures_.begin());
+        growth_failures_.push_back(std::move(f));
+    }
+    static constexpr std::size_t max_growth_failures = 32;
+
+    // Whether growth counts are clipped to max pods: yes, unless the warm strategy says no
+    // (`clips_growth_to_max_pods()`; the VPC CNI only stops growing once max pods is reached).
+    bool clips_growth_to_max_pods() const noexcept {
+        if constexpr (requires(const Warm& w) { { w.clips_growth_to_max_pods() } -> std::convertible_to<bool>; })
+            return warm_.clips_growth_to_max_pods();
+        else
+            return true;
+    }
+
+    // The node's sums over its ENIs (detail::node_sums). O(1).
+    eni_stats node_sums() const noexcept {
+        return detail::node_sums(lanes_.kept(), pods_.size(), holds_.extras().size(), holds_.unserved_count(), cooling_.size());
+    }
+
+    pool_stats stats_snapshot() const noexcept { return detail::pool_stats_of(node_sums()); }
+
+    // Pops every cooldown entry whose period has ended. O(1) amortised.
+    ENIPOOL_HOT_INLINE void drain(timestamp t) noexcept {
+        // An address is still cooling at exactly the cooldown, as in ipamd's inCoolingPeriod
+        // (time.Since(unassigned) <= period): entries released before this have expired.
+        const timestamp released_before = t - cfg_.cooldown;
+        while (!cooling_.empty() && cooling_.front().released_at < released_before) {
+            // Field by field, as release wrote them: a copy of the entry reads address, ENI
+            // and lane as one 8-byte load, which cannot be forwarded from release's three
+            // narrower stores and waits for them to retire (every pair, when one address
+            // cools at a time: +3 ns on a 16-address pool).
+            const cooling_entry& c = cooling_.front();
+            const unsigned e = c.eni, lane = c.lane;
+            const timestamp expiry = c.released_at + cfg_.cooldown;
+            cooling_.pop_front();
+            lanes_.template change<eni::lane_op::unfreeze>(e, lane, expiry);
+        }
+    }
+
+    result<void> add_eni_at(const eni_spec& spec, timestamp t) {
+        if (spec.id.empty()) return error(errc::conflicting_grant, "the ENI has no id");
+        if (spec.network_card != home_card())
+            return error(errc::conflicting_grant, fmt::format("{} is on network card {}; this pool is card {}'s datastore",
+                                                              spec.id, spec.network_card, home_card()));
+        const bool primary = spec.device_index == 0 && spec.network_card == cfg_.type.default_network_card_index;
+        return lanes_.add(spec, serves_pods(spec.flags, primary), detail::card_limit(cfg_.type, spec.network_card),
+                          cfg_.type.slots_per_eni(), t);
+    }
+
+    unsigned home_card() const noexcept { return detail::home_card(cfg_.type, cfg_.network_card); }
+
+    result<void> add_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs, timestamp t) {
+        const auto index = eni_index(eni_id);
+        if (!index) return error(errc::unknown_eni, std::string(eni_id));
+        const auto e = static_cast<unsigned>(*index);
+        const eni& x = lanes_[e];
+        if (cidrs.size() > x.slot_count() - x.slots_used())
+            return error(errc::slot_limit_reached, fmt::format("{} CIDRs for {} free slots on {}", cidrs.size(),
+                                                               x.slot_count() - x.slots_used(), eni_id));
+        if (auto ok = lanes_.cidrs().validate(x.subnet(), cidrs, std::nullopt); !ok) return ok;
+        lanes_.add_cidrs(e, cidrs, t);
+        return success();
+    }
+
+    bool freeable(const eni& x, unsigned s) const noexcept { return detail::freeable(x, s, holds_); }
+    std::uint64_t pods_on(unsigned e) const noexcept { return detail::pods_on(lanes_[e], holds_); }
+
+    // A released address leaves its lane: cooling for the configured period, or free at once.
+    ENIPOOL_HOT_INLINE void retire_lane(ipv4_address address, unsigned e, unsigned lane, timestamp t) {
+        if (cfg_.cooldown == std::chrono::nanoseconds::zero()) {
+            lanes_.template change<eni::lane_op::give_back>(e, lane, t);
+        } else {
+            lanes_.template change<eni::lane_op::cool>(e, lane, t);
+            if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
+            cooling_.push_back(cooling_entry{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane), t});
+        }
+    }
+
+    // release() when restored holds exist: an address on an ENI serving no pods just stops
+    // being held (its lane is never free); then the key's oldest further address, if any,
+    // becomes its pod-table entry.
+    ipv4_address release_restored(const key_type& key, ipv4_address address, unsigned e, unsigned lane, timestamp t) {
+        if (!holds_.drop_unserved(address)) retire_lane(address, e, lane, t);
+        detail::promote_extra(pods_, holds_, key);
+        return address;
+    }
+
+    template <class On>
+    std::vector<key_type> evict(unsigned e, On on, timestamp t) {
+        return detail::evict<key_type>(lanes_, pods_, holds_, cooling_, e, on, t);
+    }
+
+    config cfg_;
+    clock_type* clock_;
+    Policy policy_;
+    Warm warm_;
+    std::uint64_t max_pods_ = 0;
+    detail::eni_lanes<packing_type> lanes_;          // ENIs, free-lane bitset, sums, CIDR index, packer
+    pod_table_type pods_;                            // key -> allocation
+    detail::restored_holds<key_type, allocation> holds_;  // held outside the hand-out rules
+    boost::circular_buffer<cooling_entry> cooling_;  // grown by doubling when full
+    std::vector<action> in_flight_;
+    std::uint64_t next_request_id_ = 1;
+    std::optional<timestamp> last_shrink_;  // when plan() last emitted a release
+    std::vector<growth_failure> growth_failures_;  // refused growth since the last grant
 };
 
 } // namespace enipool

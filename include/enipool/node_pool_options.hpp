@@ -80,8 +80,5 @@ struct apply_options<Base, First, Rest...> {
     using type = typename apply_options<typename First::template apply<Base>, Rest...>::type;
 };
 
-template <class Base, class... Options>
-using apply_options_t = typename apply_options<Base, Options...>::type;
-
 } // namespace detail
 } // namespace enipool

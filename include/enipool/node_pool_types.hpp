@@ -1,83 +1,15 @@
-// enipool/node_pool_types.hpp: the plain types node_pool's API speaks: its configuration,
-// a pod's allocation, a cooling address, the view of every pod (node_pool names each as a
-// nested alias), how a removal treats pods, an existing ENI's description, node statistics.
+// enipool/node_pool_types.hpp: the plain types node_pool's API speaks besides its own
+// nested ones: how a removal treats pods, an existing ENI's description, node statistics.
 #pragma once
 
 #include <enipool/eni.hpp>
 #include <enipool/ip.hpp>
-#include <enipool/limits.hpp>
-#include <enipool/pool_view.hpp>
 
-#include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace enipool {
-
-/// node_pool<Policy, Warm>'s runtime configuration (`node_pool::config`).
-template <class Policy, class Warm>
-struct node_pool_config {
-    instance_type type;
-    eni_budget budget{};
-    std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< 0 allowed
-    bool reclaim_cooling_when_exhausted = false;  ///< take the oldest cooling address rather than fail
-    std::uint64_t max_pods = 0;                   ///< ceiling on pod addresses; 0 = from limits
-    /// The network card whose datastore this pool is: ipamd keeps one per card
-    /// (ENABLE_MULTI_NIC). 0 is the default card. On a card above 0 the pool holds only
-    /// that card's ENIs, attaches new ones there, and may hold as many ENIs serving pods
-    /// as ipamd's hasRoomForEni allows (ipamd.go L2592-2621): the default card's ENIs
-    /// (type.max_enis, not the card's own), capped by budget.max_enis (MAX_ENI), minus
-    /// budget.reserved_enis and budget.excluded_enis read as that card's unmanaged and
-    /// excluded ENIs; budget.trunk_eni and custom_networking do not apply (the trunk and
-    /// the primary ENI are on card 0). The card's own ENI limit still bounds attaches
-    /// (EC2 would refuse one more). max_pods should be the node's: ipamd compares each
-    /// card's total with it.
-    unsigned network_card = 0;
-    typename Policy::config policy{};
-    typename Warm::config warm{};
-};
-
-/// Where a pod's address lives (`node_pool::allocation`); `Metadata` is the pod key's.
-template <class Metadata>
-struct pool_allocation {
-    ipv4_address address;
-    std::uint8_t eni = 0;       ///< index into enis()
-    std::uint16_t lane = 0;
-    timestamp assigned_at{};
-    [[no_unique_address]] Metadata metadata{};
-};
-
-/// A released address in cooldown (`node_pool::cooling_entry`).
-struct pool_cooling_entry {
-    ipv4_address address;
-    std::uint8_t eni = 0;
-    std::uint16_t lane = 0;
-    timestamp released_at{};
-};
-
-/// Every pod of a node_pool, key -> allocation (`node_pool::allocation_map`, from
-/// `allocations()`): a forward range of `const value_type&` (unordered) with size() and
-/// empty(). A view of the pool's table: valid until the pool changes.
-template <class Table>
-class allocation_map {
-public:
-    /// std::pair<const key_type, allocation> for integer keys, std::pair<key_type,
-    /// allocation> for CNI keys (detail::pod_table's two layouts).
-    using value_type = typename Table::value_type;
-    using const_iterator = typename Table::const_iterator;
-    using iterator = const_iterator;
-    /// A view of `pods` (node_pool::allocations() makes it). O(1).
-    explicit allocation_map(const Table* pods) noexcept : pods_(pods) {}
-    [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
-    [[nodiscard]] const_iterator end() const noexcept { return pods_->end(); }
-    [[nodiscard]] std::size_t size() const noexcept { return pods_->size(); }
-    [[nodiscard]] bool empty() const noexcept { return pods_->empty(); }
-
-private:
-    const Table* pods_;
-};
 
 /// What `remove_eni` and `remove_cidrs` do when a pod holds an address of what they remove.
 enum class removal {
