@@ -161,9 +161,9 @@ public:
     [[nodiscard]] static result<void> check_config(const config& c) {
         const std::pair<const char*, std::chrono::nanoseconds> durations[] = {
             {"shrink_interval", c.shrink_interval}, {"min_eni_age", c.min_eni_age}, {"release_delay", c.release_delay}};
-        for (const auto& [name, d] : durations)
+        for (const auto& [setting, d] : durations)
             if (d < std::chrono::nanoseconds::zero())
-                return error(errc::malformed_config, fmt::format("vpc_cni_warm: {} must not be negative", name));
+                return error(errc::malformed_config, fmt::format("vpc_cni_warm: {} must not be negative", setting));
         if (c.pass_interval <= std::chrono::nanoseconds::zero())
             return error(errc::malformed_config, "vpc_cni_warm: pass_interval must be positive");
         return success();
