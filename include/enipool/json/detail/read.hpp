@@ -95,11 +95,46 @@ public:
         return fail(fmt::format(fmt::runtime(container ? wording_->wrong_container : wording_->wrong_type), shown(),
                                 a_type(), value_->type_name(), expected));
     }
-    /// The value as JSON, at most 80 characters (a hostile document can be large).
+    /// The value as JSON, at most 80 characters (a hostile document can be large or deeply
+    /// nested: rendering stops once 80 characters are written, so neither its size nor its
+    /// depth costs more than that). O(1) in the document.
     [[nodiscard]] std::string shown() const {
-        std::string text = value_->dump();
+        std::string text;
+        render_prefix(*value_, text);
         if (text.size() > 80) text = text.substr(0, 77) + "...";
         return text;
+    }
+    // Appends `v` as compact JSON (what dump() writes) to `out` until `out` holds more than
+    // 80 characters. Each level of nesting writes a bracket first, so the recursion is at
+    // most 81 levels deep.
+    static void render_prefix(const nlohmann::json& v, std::string& out) {
+        constexpr std::size_t enough = 81;
+        if (out.size() >= enough) return;
+        if (v.is_array()) {
+            out += '[';
+            bool first = true;
+            for (const auto& e : v) {
+                if (out.size() >= enough) return;
+                if (!first) out += ',';
+                first = false;
+                render_prefix(e, out);
+            }
+            out += ']';
+        } else if (v.is_object()) {
+            out += '{';
+            bool first = true;
+            for (const auto& [key, e] : v.items()) {
+                if (out.size() >= enough) return;
+                if (!first) out += ',';
+                first = false;
+                out += nlohmann::json(key).dump();
+                out += ':';
+                render_prefix(e, out);
+            }
+            out += '}';
+        } else {
+            out += v.dump();
+        }
     }
     /// "an object", "a string", ...: the type of the value with its article.
     [[nodiscard]] std::string a_type() const {
