@@ -4,7 +4,8 @@
 // to ask EC2 for now (`mode(now)`: /28 prefixes or secondary IPs) and whether to ask at all
 // (`may_grow(now)`: false while backing off after EC2 refused). The pool tells it what EC2
 // answered (`on_grant`, `on_error`). A policy is a small value type with a `config` struct
-// of runtime knobs; `needs_prefix_support` makes the pool refuse it on non-Nitro types.
+// of runtime knobs; `needs_prefix_support` makes the pool refuse it on non-Nitro types,
+// unless it has `without_prefix_support()`, which the pool calls instead (secondary IPs only).
 #pragma once
 
 #include <enipool/error.hpp>
@@ -32,6 +33,10 @@ namespace enipool {
 ///     void on_error(timestamp now, address_mode m, errc e); // EC2 refused a request of mode m
 /// };
 /// ```
+/// Optional: `void without_prefix_support()`. A policy with needs_prefix_support that has it
+/// runs on a type without prefixes (not Nitro, not bare metal): the pool calls it once at
+/// create and the policy then grows with secondary IPs only. Without it the pool refuses such
+/// a type (`prefix_not_supported`).
 /// For a readable diagnostic of a type that does not satisfy it, write
 /// `ENIPOOL_CHECK_GROWTH_POLICY(my_policy);` (one static_assert per missing member).
 template <class P>
@@ -144,7 +149,9 @@ struct stall_policy_config {
 /// instead for `prefix_retry_after`, then try prefixes again (Auto Mode's behaviour; the
 /// pool serves pods from both kinds meanwhile). `permanent_fallback` never returns to
 /// prefixes (Cilium's ENI mode). InsufficientFreeAddressesInSubnet stops all growth for
-/// `back_off.stall` (the VPC CNI's 120 s). Needs a Nitro or bare-metal type.
+/// `back_off.stall` (the VPC CNI's 120 s). On a type without prefixes (neither Nitro nor bare
+/// metal) it grows with secondary IPs only, as ipamd does with prefix delegation enabled
+/// there (ipamd.go L2772-2779 at b52188387f2e: a warning, then secondary-IP mode).
 class prefix_first {
 public:
     using config = prefix_first_config;
@@ -153,15 +160,17 @@ public:
     static constexpr std::string_view description = "/28 prefixes, secondary IPs while no /28 is free";
 
     /// The unit max pods counts on `type` (max_pods.hpp's enipool column): prefixes where the
-    /// type supports them, else secondary IPs, the policy's fallback. The pool itself refuses
-    /// a non-Nitro type (needs_prefix_support), as the VPC CNI refuses prefix delegation
-    /// there; the column keeps the secondary figure that auto_mode() builds on. O(1).
+    /// type supports them, else secondary IPs, the unit the pool then grows with. O(1).
     [[nodiscard]] static address_mode capacity_mode(const instance_type& type) noexcept {
         return type.supports_prefixes() ? address_mode::prefix : address_mode::secondary;
     }
 
     /// O(1), no errors.
     explicit prefix_first(const config& c = {}) noexcept : config_(c) {}
+
+    /// Secondary IPs from now on, for good, and not counted as a fallback: the pool calls
+    /// this at create on a type without prefix support. O(1).
+    void without_prefix_support() noexcept { fallback_until_ = timestamp::max(); }
 
     /// Secondary while falling back, else prefix. O(1).
     [[nodiscard]] address_mode mode(timestamp now) const noexcept {

@@ -125,12 +125,14 @@ public:
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
-    /// policy on a type that is neither Nitro nor bare metal), `malformed_config` (negative
+    /// policy on a type that is neither Nitro nor bare metal, unless the policy has
+    /// `without_prefix_support()`: then it is called and the pool grows with secondary IPs
+    /// only, as ipamd does; growth_policy.hpp), `malformed_config` (negative
     /// cooldown, a network card above 0 the type does not list besides its default, or
     /// warm settings the strategy's check_config rejects).
     [[nodiscard]] static result<node_pool> create(config cfg, clock_type& clk) {
         if (auto ok = validate(cfg.type); !ok) return ok.error();
-        if (Policy::needs_prefix_support && !cfg.type.supports_prefixes())
+        if (Policy::needs_prefix_support && !runs_without_prefixes && !cfg.type.supports_prefixes())
             return error(errc::prefix_not_supported,
                          fmt::format("{} is not Nitro and not bare metal", cfg.type.name));
         if (cfg.cooldown < std::chrono::nanoseconds::zero())
@@ -571,15 +573,19 @@ public:
 private:
     node_pool(config cfg, clock_type& clk) : cfg_(std::move(cfg)), clock_(&clk), policy_(cfg_.policy), warm_(cfg_.warm) {
         lanes_.reserve(cfg_.type.max_enis);
+        const bool prefixes = Policy::needs_prefix_support && cfg_.type.supports_prefixes();
+        if constexpr (runs_without_prefixes)
+            if (!cfg_.type.supports_prefixes()) policy_.without_prefix_support();
         max_pods_ = cfg_.max_pods;
         if (max_pods_ == 0) {
-            const auto mode = Policy::needs_prefix_support ? address_mode::prefix : address_mode::secondary;
+            const auto mode = prefixes ? address_mode::prefix : address_mode::secondary;
             const auto capacity = pod_address_capacity(cfg_.type, mode, cfg_.budget);
             max_pods_ = capacity ? *capacity : 0;
         }
     }
 
     using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
+    static constexpr bool runs_without_prefixes = requires(Policy& p) { p.without_prefix_support(); };
 
     // Why lane `lane` of `x` cannot go to a pod, or success when it is free.
     static result<void> lane_is_free(const eni& x, unsigned lane) {

@@ -219,6 +219,19 @@ TEST_CASE("prefix_first's configured back-off is honoured", "[growth_policy][pre
     CHECK(p.fallback_until() == at(6s));
 }
 
+TEST_CASE("prefix_first without prefix support grows with secondary IPs for good", "[growth_policy][prefix_first]") {
+    enipool::prefix_first p;
+    p.without_prefix_support();
+    CHECK(p.mode(at(0s)) == address_mode::secondary);
+    CHECK(p.mode(at(1'000'000s)) == address_mode::secondary);
+    p.on_grant(at(1s), address_mode::secondary);
+    p.on_error(at(2s), address_mode::secondary, errc::insufficient_cidr_blocks);  // out of room: a stall
+    CHECK(p.mode(at(500s)) == address_mode::secondary);
+    CHECK(p.fallbacks() == 0);
+    CHECK(p.stalls() == 1);
+    CHECK(p.may_grow(at(123s)));  // the stall ends after its 120 s
+}
+
 // --- throttling and other refusals (shared by all three) -----------------------------------
 
 TEMPLATE_TEST_CASE("throttling backs off 1 s, doubling per refusal up to 20 s, reset by a grant",

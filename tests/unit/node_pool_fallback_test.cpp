@@ -3,6 +3,8 @@
 // prefix_only does not fall back (no growth for 120 s, pods get no address meanwhile).
 #include "pool_test_support.hpp"
 
+#include <enipool/max_pods.hpp>
+
 #include <catch2/catch.hpp>
 
 namespace {
@@ -80,4 +82,35 @@ TEST_CASE("prefix_only does not fall back: no growth during the back-off", "[nod
     a = p.plan();
     REQUIRE(a.size() == 1);
     CHECK(std::get<assign_to_eni>(a[0]).mode == address_mode::prefix);
+}
+
+// ipamd with prefix delegation enabled on a type without prefixes (neither Nitro nor bare
+// metal) warns and runs in secondary-IP mode (ipamd.go L2772-2779 at b52188387f2e);
+// prefix_first does the same, while prefix_only is refused.
+TEST_CASE("prefix_first on a Xen type grows with secondary IPs only", "[node_pool][fallback]") {
+    manual_clock clk;
+    pool_t<prefix_first>::config cfg;
+    cfg.type = m5_large();
+    cfg.type.name = "xen.large";
+    cfg.type.hypervisor = hypervisor_kind::xen;
+    REQUIRE_FALSE(cfg.type.supports_prefixes());
+    CHECK(pool_t<prefix_only>::create({cfg.type}, clk).error().code() == errc::prefix_not_supported);
+    auto p = pool_t<prefix_first>::create(cfg, clk).value();
+    // Max pods counts secondary IPs, by the formula: usable ENIs x (IPv4 per ENI - 1) = 3 x 9.
+    CHECK(p.max_pods() == 27);
+    CHECK(p.max_pods() == enipool_max_pods(cfg.type, enipool_options{growth_policy_kind::prefix_first}).value() - 2);
+    REQUIRE(p.add_eni(eni_in_test_subnet("eni-0", 0, {cidr("10.0.5.1/32")})).has_value());
+    REQUIRE(p.assign(1u).has_value());
+    for (int round = 0; round < 3; ++round) {
+        auto a = p.plan();
+        REQUIRE(a.size() == 1);
+        CHECK(std::get<assign_to_eni>(a[0]).mode == address_mode::secondary);
+        const auto ip = cidr(fmt::format("10.0.5.{}/32", 2 + round).c_str());
+        REQUIRE(p.apply(outcome{a[0], grant{"eni-0", 0, {}, {}, {ip}}}).has_value());
+        REQUIRE(p.assign(static_cast<std::uint64_t>(2 + round)).has_value());
+        clk.advance(200s);  // past any retry back-off: still secondary
+    }
+    CHECK(p.policy().fallbacks() == 0);  // secondary from the start is not a fallback
+    CHECK(p.stats().prefix_lanes.total == 0);
+    REQUIRE(p.check().has_value());
 }

@@ -306,6 +306,9 @@ TEST_CASE("cluster::create rejects bad configurations", "[sim][cluster]") {
     auto xen = one_node(*enipool::subnet::create(slash24), growth_policy_kind::prefix_only);
     xen.groups[0].type = *enipool::builtin_catalog().at("c4.large");
     CHECK(sim::cluster::create(xen).error().code() == errc::prefix_not_supported);
+    // prefix-first runs there in secondary-IP mode, as ipamd does (growth_policy.hpp).
+    xen.groups[0].policy = growth_policy_kind::prefix_first;
+    CHECK(sim::cluster::create(xen).has_value());
     auto bad_subnet = one_node(*enipool::subnet::create(slash24), growth_policy_kind::prefix_first);
     bad_subnet.groups[0].subnets = {3};
     CHECK(sim::cluster::create(bad_subnet).error().code() == errc::malformed_config);
