@@ -8,6 +8,7 @@
 //
 // Options (enipool/node_pool_options.hpp; types, any order): pod_key<K> (cni_key),
 // packing<P> (lowest_lane), clock<C> (steady_clock; the pool holds a reference to a C).
+// The config and create()'s checks are in node_pool_config.hpp.
 // The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
 // lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
 // (eviction, releases, detaches, exclusion), eni_view_of (view()), pool_invariants
@@ -26,6 +27,7 @@
 #include <enipool/detail/restored_holds.hpp>
 #include <enipool/error.hpp>
 #include <enipool/growth_policy.hpp>
+#include <enipool/node_pool_config.hpp>
 #include <enipool/node_pool_options.hpp>
 #include <enipool/node_pool_types.hpp>
 #include <enipool/pod_table.hpp>
@@ -64,27 +66,9 @@ public:
     using metadata_type = typename pod_key_traits<key_type>::metadata;
     using hasher = typename pod_key_traits<key_type>::hasher;
 
-    /// Runtime configuration.
-    struct config {
-        instance_type type;
-        eni_budget budget{};
-        std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< 0 allowed
-        bool reclaim_cooling_when_exhausted = false;  ///< take the oldest cooling address rather than fail
-        std::uint64_t max_pods = 0;                   ///< ceiling on pod addresses; 0 = from limits
-        /// The network card whose datastore this pool is: ipamd keeps one per card
-        /// (ENABLE_MULTI_NIC). 0 is the default card. On a card above 0 the pool holds only
-        /// that card's ENIs, attaches new ones there, and may hold as many ENIs serving pods
-        /// as ipamd's hasRoomForEni allows (ipamd.go L2592-2621): the default card's ENIs
-        /// (type.max_enis, not the card's own), capped by budget.max_enis (MAX_ENI), minus
-        /// budget.reserved_enis and budget.excluded_enis read as that card's unmanaged and
-        /// excluded ENIs; budget.trunk_eni and custom_networking do not apply (the trunk and
-        /// the primary ENI are on card 0). The card's own ENI limit still bounds attaches
-        /// (EC2 would refuse one more). max_pods should be the node's: ipamd compares each
-        /// card's total with it.
-        unsigned network_card = 0;
-        typename Policy::config policy{};
-        typename Warm::config warm{};
-    };
+    /// Runtime configuration: node_pool_config<Policy, Warm> (node_pool_config.hpp), where
+    /// each field is described.
+    using config = node_pool_config<Policy, Warm>;
 
     /// Where a pod's address lives.
     struct allocation {
@@ -125,21 +109,13 @@ public:
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
-    /// policy on a type that is neither Nitro nor bare metal), `malformed_config` (negative
+    /// policy on a type that is neither Nitro nor bare metal, unless the policy has
+    /// `without_prefix_support()`: then it is called and the pool grows with secondary IPs
+    /// only, as ipamd does; growth_policy.hpp), `malformed_config` (negative
     /// cooldown, a network card above 0 the type does not list besides its default, or
     /// warm settings the strategy's check_config rejects).
     [[nodiscard]] static result<node_pool> create(config cfg, clock_type& clk) {
-        if (auto ok = validate(cfg.type); !ok) return ok.error();
-        if (Policy::needs_prefix_support && !cfg.type.supports_prefixes())
-            return error(errc::prefix_not_supported,
-                         fmt::format("{} is not Nitro and not bare metal", cfg.type.name));
-        if (cfg.cooldown < std::chrono::nanoseconds::zero())
-            return error(errc::malformed_config, "the cooldown must not be negative");
-        if (cfg.network_card != 0 && !detail::has_secondary_card(cfg.type, cfg.network_card))
-            return error(errc::malformed_config,
-                         fmt::format("network card {} is not a card above the default of {}", cfg.network_card, cfg.type.name));
-        if constexpr (requires { Warm::check_config(cfg.warm); })
-            if (auto ok = Warm::check_config(cfg.warm); !ok) return ok.error();
+        if (auto ok = detail::check_config(cfg); !ok) return ok.error();
         return node_pool(std::move(cfg), clk);
     }
 
@@ -571,15 +547,19 @@ public:
 private:
     node_pool(config cfg, clock_type& clk) : cfg_(std::move(cfg)), clock_(&clk), policy_(cfg_.policy), warm_(cfg_.warm) {
         lanes_.reserve(cfg_.type.max_enis);
+        const bool prefixes = Policy::needs_prefix_support && cfg_.type.supports_prefixes();
+        if constexpr (runs_without_prefixes)
+            if (!cfg_.type.supports_prefixes()) policy_.without_prefix_support();
         max_pods_ = cfg_.max_pods;
         if (max_pods_ == 0) {
-            const auto mode = Policy::needs_prefix_support ? address_mode::prefix : address_mode::secondary;
+            const auto mode = prefixes ? address_mode::prefix : address_mode::secondary;
             const auto capacity = pod_address_capacity(cfg_.type, mode, cfg_.budget);
             max_pods_ = capacity ? *capacity : 0;
         }
     }
 
     using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
+    static constexpr bool runs_without_prefixes = requires(Policy& p) { p.without_prefix_support(); };
 
     // Why lane `lane` of `x` cannot go to a pod, or success when it is free.
     static result<void> lane_is_free(const eni& x, unsigned lane) {
