@@ -87,25 +87,9 @@ public:
         timestamp released_at{};
     };
 
-    /// Every pod, key -> allocation: a forward range of `const value_type&` (unordered) with
-    /// size() and empty(). Valid until the pool changes.
-    class allocation_map {
-    public:
-        /// std::pair<const key_type, allocation> for integer keys, std::pair<key_type,
-        /// allocation> for CNI keys (detail::pod_table's two layouts).
-        using value_type = typename detail::pod_table<key_type, allocation, hasher>::value_type;
-        using const_iterator = typename detail::pod_table<key_type, allocation, hasher>::const_iterator;
-        using iterator = const_iterator;
-        [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
-        [[nodiscard]] const_iterator end() const noexcept { return pods_->end(); }
-        [[nodiscard]] std::size_t size() const noexcept { return pods_->size(); }
-        [[nodiscard]] bool empty() const noexcept { return pods_->empty(); }
-
-    private:
-        friend class node_pool;
-        explicit allocation_map(const detail::pod_table<key_type, allocation, hasher>* pods) : pods_(pods) {}
-        const detail::pod_table<key_type, allocation, hasher>* pods_;
-    };
+    /// Every pod, key -> allocation (allocations()): enipool::allocation_map, a forward range
+    /// over the pod table (node_pool_types.hpp).
+    using allocation_map = enipool::allocation_map<detail::pod_table<key_type, allocation, hasher>>;
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
