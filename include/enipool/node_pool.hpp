@@ -12,7 +12,7 @@
 // The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
 // lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
 // (eviction, releases, detaches, exclusion), eni_view_of (view()), pool_invariants
-// (check()), restored_holds (checkpoint restores).
+// (check()), pool_restore and restored_holds (checkpoint restores).
 // Single-threaded like a container; wrap it in `synchronized<>` for concurrent callers.
 #pragma once
 
@@ -23,6 +23,7 @@
 #include <enipool/detail/eni_view_of.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
+#include <enipool/detail/pool_restore.hpp>
 #include <enipool/detail/pool_shrink.hpp>
 #include <enipool/detail/restored_holds.hpp>
 #include <enipool/error.hpp>
@@ -173,7 +174,7 @@ public:
         if (!where) return errc::address_not_in_pool;
         const eni& x = lanes_[where->first];
         if (!x.serves_pods()) return errc::eni_excluded;
-        if (auto free = lane_is_free(x, where->second); !free) return free.error();
+        if (auto free = detail::lane_is_free(x, where->second); !free) return free.error();
         if (max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
         allocation& a = *pods_.try_insert(key, h).first;  // new: the key was not found above
         lanes_.template change<eni::lane_op::take>(where->first, where->second, t);
@@ -217,33 +218,8 @@ public:
                                                           std::optional<timestamp> assigned_at = std::nullopt) {
         const timestamp t = now();
         drain(t);
-        const auto where = lanes_.cidrs().locate(address);
-        if (!where) return errc::address_not_in_pool;
-        const auto [e, lane] = *where;
-        const eni& x = lanes_[e];
-        const std::uint32_t h = pod_table_type::hash(key);
-        const allocation* filed = pods_.find(key, h);
-        if (filed != nullptr && filed->address == address) return address;
-        if (x.serves_pods() || x.slot_at(lane / lanes_per_slot).leaving) {
-            if (auto free = lane_is_free(x, lane); !free) return free.error();
-        } else if (holds_.holds_unserved(address)) {
-            return errc::address_already_in_datastore;
-        }
-        if (filed == nullptr && max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
-        const allocation a{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane),
-                           assigned_at.value_or(t), metadata};
-        // Containers grow first (they may throw bad_alloc), the lanes change last.
-        if (filed != nullptr) {
-            holds_.add_extra(key, a);
-        } else {
-            *pods_.try_insert(key, h).first = a;
-        }
-        if (x.serves_pods()) {
-            lanes_.template change<eni::lane_op::take>(e, lane, t);
-        } else {
-            holds_.hold_unserved(address);
-        }
-        return address;
+        return detail::restore_allocation<allocation>(lanes_, pods_, holds_, key, address, metadata,
+                                                      assigned_at.value_or(t), max_pods_, t);
     }
 
     /// Addresses keys hold beyond their first (restore_allocation of a key that already held
@@ -300,19 +276,7 @@ public:
     /// (kept in release order; expired entries leave at the next drain). O(cooling).
     /// Errors: `address_not_in_pool`, `eni_excluded`, `address_in_use` (not free).
     [[nodiscard]] result<void> restore_cooling(ipv4_address address, timestamp released_at) {
-        const auto where = lanes_.cidrs().locate(address);
-        if (!where) return errc::address_not_in_pool;
-        if (!lanes_[where->first].serves_pods()) return errc::eni_excluded;
-        if (lanes_[where->first].state(where->second) != lane_state::free) return errc::address_in_use;
-        if (cfg_.cooldown == std::chrono::nanoseconds::zero()) return success();
-        if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
-        const auto pos = std::upper_bound(cooling_.begin(), cooling_.end(), released_at,
-                                          [](timestamp t, const cooling_entry& c) { return t < c.released_at; });
-        cooling_.insert(pos, cooling_entry{address, static_cast<std::uint8_t>(where->first),
-                                           static_cast<std::uint16_t>(where->second), released_at});
-        lanes_.template change<eni::lane_op::take>(where->first, where->second, released_at);  // free -> cooling
-        lanes_.template change<eni::lane_op::cool>(where->first, where->second, released_at);
-        return success();
+        return detail::restore_cooling(lanes_, cooling_, address, released_at, cfg_.cooldown);
     }
 
     // --- ENIs ------------------------------------------------------------------------------
@@ -544,16 +508,6 @@ private:
 
     using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
     static constexpr bool runs_without_prefixes = requires(Policy& p) { p.without_prefix_support(); };
-
-    // Why lane `lane` of `x` cannot go to a pod, or success when it is free.
-    static result<void> lane_is_free(const eni& x, unsigned lane) {
-        switch (x.state(lane)) {
-        case lane_state::free: return success();
-        case lane_state::assigned: return errc::address_already_in_datastore;
-        case lane_state::cooling: return error(errc::address_in_use, "the address is cooling down");
-        default: return error(errc::address_in_use, "the address's CIDR is being released");
-        }
-    }
 
     // Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
     // the primary under custom networking.
