@@ -11,7 +11,7 @@
 // The config and create()'s checks are in node_pool_config.hpp.
 // The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
 // lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
-// (eviction, releases, detaches, exclusion), eni_view_of (view()), pool_invariants
+// (eviction, releases, detaches, exclusion), pool_view_of and eni_view_of (view()), pool_invariants
 // (check()), pool_restore and restored_holds (checkpoint restores).
 // Single-threaded like a container; wrap it in `synchronized<>` for concurrent callers.
 #pragma once
@@ -20,11 +20,11 @@
 #include <enipool/clock.hpp>
 #include <enipool/detail/card_limits.hpp>
 #include <enipool/detail/eni_lanes.hpp>
-#include <enipool/detail/eni_view_of.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
 #include <enipool/detail/pool_restore.hpp>
 #include <enipool/detail/pool_shrink.hpp>
+#include <enipool/detail/pool_view_of.hpp>
 #include <enipool/detail/restored_holds.hpp>
 #include <enipool/error.hpp>
 #include <enipool/growth_policy.hpp>
@@ -366,32 +366,8 @@ public:
     [[nodiscard]] pool_view view() {
         const timestamp t = now();
         drain(t);
-        pool_view v;
-        v.now = t;
-        v.mode = policy_.mode(t);
-        v.may_grow = policy_.may_grow(t);
-        const pool_stats s = stats_snapshot();
-        v.total = s.total;
-        v.assigned = s.assigned;
-        v.cooling = s.cooling;
-        v.free = s.free;
-        v.max_pods = max_pods_;
-        v.network_card = cfg_.network_card;
-        v.max_enis = detail::max_serving_enis(cfg_.type, cfg_.budget, cfg_.network_card);
-        v.slots_per_eni = cfg_.type.slots_per_eni();
-        for (const action& a : in_flight_) (detail::is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) = true;
-        v.last_shrink = last_shrink_;
-        v.growth_failures = growth_failures_;
-        for (const eni* x : detail::in_view_order(lanes_.enis())) {
-            const std::uint64_t held = x->serves_pods() ? 0 : detail::holds_on_unserved(*x, holds_);
-            v.enis.push_back(detail::eni_view_of(*x, is_primary(*x), held, [&](unsigned slot) { return freeable(*x, slot); }));
-            const eni_stats es = x->stats();
-            if (x->serves_pods()) {
-                v.total_prefixes += es.prefixes;
-                v.free_prefixes += es.wholly_free_prefixes;
-            }
-        }
-        return v;
+        return detail::pool_view_of(policy_, cfg_, lanes_.enis(), holds_, stats_snapshot(), max_pods_, in_flight_,
+                                    last_shrink_, growth_failures_, t);
     }
 
     /// What to ask EC2 for now: builds the view, asks the warm strategy, drops growth while
@@ -511,11 +487,9 @@ private:
 
     // Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
     // the primary under custom networking.
-    bool serves_pods(const eni_flags& f, bool primary) const noexcept {
-        return !f.trunk && !f.efa_only && !f.excluded && !(primary && cfg_.budget.custom_networking);
-    }
+    bool serves_pods(const eni_flags& f, bool primary) const noexcept { return detail::serves_pods(f, primary, cfg_.budget); }
     bool is_primary(const eni& x) const noexcept {
-        return x.device_index() == 0 && x.network_card() == cfg_.type.default_network_card_index;
+        return detail::is_primary(x.device_index(), x.network_card(), cfg_.type);
     }
 
     // A refused growth request: the growth policy hears of it unless the warm strategy
@@ -590,7 +564,6 @@ private:
         return success();
     }
 
-    bool freeable(const eni& x, unsigned s) const noexcept { return detail::freeable(x, s, holds_); }
     std::uint64_t pods_on(unsigned e) const noexcept { return detail::pods_on(lanes_[e], holds_); }
 
     // A released address leaves its lane: cooling for the configured period, or free at once.
