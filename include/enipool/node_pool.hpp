@@ -8,11 +8,12 @@
 //
 // Options (enipool/node_pool_options.hpp; types, any order): pod_key<K> (cni_key),
 // packing<P> (lowest_lane), clock<C> (steady_clock; the pool holds a reference to a C).
-// The config and create()'s checks are in node_pool_config.hpp.
-// The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
-// lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
-// (eviction, releases, detaches, exclusion), pool_view_of and eni_view_of (view()), pool_invariants
-// (check()), pool_restore and restored_holds (checkpoint restores).
+// The config and create()'s checks are in node_pool_config.hpp. The private machinery is in
+// detail/, one idea per header, taking the pool's parts as arguments: eni_lanes (the ENIs
+// with their free-lane bitset, lane sums, cidr_index and packer), pool_view_of and
+// eni_view_of (view()), pool_requests (plan() and apply()) with plan_clipping, pool_grants
+// (add_eni, add_cidrs, grants) and card_limits, pool_shrink (eviction, releases, detaches,
+// exclusion), pool_restore and restored_holds (checkpoint restores), pool_invariants (check()).
 // Single-threaded like a container; wrap it in `synchronized<>` for concurrent callers.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <enipool/detail/eni_lanes.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
+#include <enipool/detail/pool_requests.hpp>
 #include <enipool/detail/pool_restore.hpp>
 #include <enipool/detail/pool_shrink.hpp>
 #include <enipool/detail/pool_view_of.hpp>
@@ -45,7 +47,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace enipool {
@@ -94,9 +95,7 @@ public:
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
-    /// policy on a type that is neither Nitro nor bare metal, unless the policy has
-    /// `without_prefix_support()`: then it is called and the pool grows with secondary IPs
-    /// only, as ipamd does; growth_policy.hpp), `malformed_config` (negative
+    /// policy on a type that is neither Nitro nor bare metal), `malformed_config` (negative
     /// cooldown, a network card above 0 the type does not list besides its default, or
     /// warm settings the strategy's check_config rejects).
     [[nodiscard]] static result<node_pool> create(config cfg, clock_type& clk) {
@@ -288,7 +287,7 @@ public:
     /// /28 nor /32, overlapping anything the pool holds, or an ENI on another network card
     /// than the pool's: ipamd keeps each card's ENIs in that card's datastore). Nothing
     /// changes on error.
-    [[nodiscard]] result<void> add_eni(const eni_spec& spec) { return add_eni_at(spec, now()); }
+    [[nodiscard]] result<void> add_eni(const eni_spec& spec) { return detail::add_eni(lanes_, cfg_, spec, now()); }
 
     /// Removes an ENI (its CIDRs leave the pool). O(CIDRs + ENIs).
     /// Errors: `unknown_eni`, `eni_in_use` (a pod holds, or an address cools on, it).
@@ -316,7 +315,8 @@ public:
         const auto e = static_cast<unsigned>(*index);
         if (how == removal::refuse_if_used && pods_on(e) != 0)
             return error(errc::eni_in_use, fmt::format("ENI {} holds pods", id));
-        std::vector<key_type> evicted = evict(e, [](unsigned) { return true; }, t);
+        std::vector<key_type> evicted =
+            detail::evict<key_type>(lanes_, pods_, holds_, cooling_, e, [](unsigned) { return true; }, t);
         std::erase_if(in_flight_, [&](const action& a) { return detail::names_eni(a, id); });
         lanes_.erase(e);
         return evicted;
@@ -355,7 +355,10 @@ public:
         if (!index) return errc::unknown_eni;
         eni_flags flags = lanes_[*index].flags();
         flags.excluded = excluded;
-        detail::set_service(lanes_, pods_, holds_, cooling_, *index, serves_pods(flags, is_primary(lanes_[*index])), flags, t);
+        const eni& x = lanes_[*index];
+        const bool serves = detail::serves_pods(flags, detail::is_primary(x.device_index(), x.network_card(), cfg_.type),
+                                                cfg_.budget);
+        detail::set_service(lanes_, pods_, holds_, cooling_, *index, serves, flags, t);
         return success();
     }
 
@@ -378,31 +381,8 @@ public:
     /// cooling addresses dropped), and remembers the actions as in flight. O(ENIs + slots + actions + cooling addresses of released CIDRs).
     [[nodiscard]] std::vector<action> plan() {
         const pool_view v = view();
-        std::vector<action> wanted = warm_.plan(v);
-        std::vector<action> out;
-        detail::growth_clipper growth(lanes_.enis(), in_flight_, v.total,
-                                      {max_pods_, clips_growth_to_max_pods(), v.max_enis, home_card(),
-                                       detail::home_card_limit(cfg_.type, cfg_.network_card), cfg_.type.slots_per_eni()});
-        for (action& a : wanted) {
-            if (detail::is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) continue;
-            if (auto* at = std::get_if<attach_eni>(&a)) {
-                if (!v.may_grow || !growth.clip(*at, lanes_.enis(), in_flight_, out)) continue;
-            } else if (auto* as = std::get_if<assign_to_eni>(&a)) {
-                const auto index = eni_index(as->eni_id);
-                if (!v.may_grow || !index || !growth.clip(*as, lanes_[*index], out)) continue;
-            } else if (auto* rel = std::get_if<release_from_eni>(&a)) {
-                if (!detail::start_release<key_type>(lanes_, pods_, holds_, cooling_, *rel, v.now)) continue;
-            } else if (auto* det = std::get_if<detach_eni>(&a)) {
-                if (!detail::start_detach(lanes_, holds_, *det, [this](const eni& x) { return is_primary(x); }, v.now))
-                    continue;
-            }
-            std::visit([this](auto& x) { x.request_id = next_request_id_++; }, a);
-            // The VPC CNI's "decrease at most every 30 s": releases arm it, detaches do not.
-            if (std::holds_alternative<release_from_eni>(a)) last_shrink_ = v.now;
-            out.push_back(a);
-        }
-        in_flight_.insert(in_flight_.end(), out.begin(), out.end());
-        return out;
+        return detail::plan_actions<key_type>(warm_, cfg_, v, max_pods_, lanes_, pods_, holds_, cooling_, in_flight_,
+                                              next_request_id_, last_shrink_);
     }
 
     /// Feeds back EC2's answer to a planned action. A grant adds the ENI / CIDRs (validated
@@ -416,45 +396,17 @@ public:
     /// `slot_limit_reached`, `conflicting_grant` (misaligned, outside the subnet, or
     /// overlapping).
     [[nodiscard]] result<void> apply(const outcome& o) {
-        const std::uint64_t id = request_id_of(o.request);
-        const auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
-                                     [id](const action& a) { return request_id_of(a) == id; });
-        if (it == in_flight_.end() || it->index() != o.request.index())
-            return error(errc::unexpected_outcome, fmt::format("request id {}", id));
+        if (detail::answered_request(in_flight_, o) == in_flight_.end())
+            return error(errc::unexpected_outcome, fmt::format("request id {}", request_id_of(o.request)));
         const timestamp t = now();
         drain(t);
-        const action planned = *it;
-        if (!o.response) {
-            if (auto* at = std::get_if<attach_eni>(&planned)) {
-                refused({std::string(), at->mode, at->count, o.response.error().code(), t});
-            } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
-                refused({as->eni_id, as->mode, as->count, o.response.error().code(), t});
-            } else {
-                detail::end_shrink(lanes_, in_flight_, planned, t, false);
-            }
-        } else if (auto* at = std::get_if<attach_eni>(&planned)) {
-            const grant& g = *o.response;
-            eni_spec spec{g.eni_id, g.device_index != 0 ? g.device_index : at->device_index,
-                          at->network_card, g.subnet, g.primary_ip, g.cidrs, {}};
-            if (auto ok = add_eni_at(spec, t); !ok) return ok;
-            policy_.on_grant(t, at->mode);
-            growth_failures_.clear();
-        } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
-            if (auto ok = add_cidrs(as->eni_id, o.response->cidrs, t); !ok) return ok;
-            policy_.on_grant(t, as->mode);
-            growth_failures_.clear();
-        } else {
-            detail::end_shrink(lanes_, in_flight_, planned, t, true);
-        }
-        in_flight_.erase(std::find_if(in_flight_.begin(), in_flight_.end(),
-                                      [id](const action& a) { return request_id_of(a) == id; }));
-        return success();
+        return detail::apply_outcome(policy_, warm_, cfg_, lanes_, in_flight_, growth_failures_, o, t);
     }
 
     /// Grants CIDRs to a known ENI outside plan/apply (static config). All-or-nothing.
     /// O(CIDRs + ENIs). Errors: `unknown_eni`, `slot_limit_reached`, `conflicting_grant`.
     [[nodiscard]] result<void> add_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs) {
-        return add_cidrs(eni_id, cidrs, now());
+        return detail::add_cidrs(lanes_, eni_id, cidrs, now());
     }
 
     // --- invariants ------------------------------------------------------------------------
@@ -471,48 +423,15 @@ public:
 private:
     node_pool(config cfg, clock_type& clk) : cfg_(std::move(cfg)), clock_(&clk), policy_(cfg_.policy), warm_(cfg_.warm) {
         lanes_.reserve(cfg_.type.max_enis);
-        const bool prefixes = Policy::needs_prefix_support && cfg_.type.supports_prefixes();
-        if constexpr (runs_without_prefixes)
-            if (!cfg_.type.supports_prefixes()) policy_.without_prefix_support();
         max_pods_ = cfg_.max_pods;
         if (max_pods_ == 0) {
-            const auto mode = prefixes ? address_mode::prefix : address_mode::secondary;
+            const auto mode = Policy::needs_prefix_support ? address_mode::prefix : address_mode::secondary;
             const auto capacity = pod_address_capacity(cfg_.type, mode, cfg_.budget);
             max_pods_ = capacity ? *capacity : 0;
         }
     }
 
     using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
-    static constexpr bool runs_without_prefixes = requires(Policy& p) { p.without_prefix_support(); };
-
-    // Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
-    // the primary under custom networking.
-    bool serves_pods(const eni_flags& f, bool primary) const noexcept { return detail::serves_pods(f, primary, cfg_.budget); }
-    bool is_primary(const eni& x) const noexcept {
-        return detail::is_primary(x.device_index(), x.network_card(), cfg_.type);
-    }
-
-    // A refused growth request: the growth policy hears of it unless the warm strategy
-    // handles it itself (`absorbs_refusal`: ipamd retries within its pass); remembered for
-    // the view until the next grant.
-    void refused(growth_failure f) {
-        bool absorbed = false;
-        if constexpr (requires(const Warm& w) { { w.absorbs_refusal(growth_failures_, f) } -> std::convertible_to<bool>; })
-            absorbed = warm_.absorbs_refusal(growth_failures_, f);
-        if (!absorbed) policy_.on_error(f.at, f.mode, f.code);
-        if (growth_failures_.size() == max_growth_failures) growth_failures_.erase(growth_failures_.begin());
-        growth_failures_.push_back(std::move(f));
-    }
-    static constexpr std::size_t max_growth_failures = 32;
-
-    // Whether growth counts are clipped to max pods: yes, unless the warm strategy says no
-    // (`clips_growth_to_max_pods()`; the VPC CNI only stops growing once max pods is reached).
-    bool clips_growth_to_max_pods() const noexcept {
-        if constexpr (requires(const Warm& w) { { w.clips_growth_to_max_pods() } -> std::convertible_to<bool>; })
-            return warm_.clips_growth_to_max_pods();
-        else
-            return true;
-    }
 
     // The node's sums over its ENIs (detail::node_sums). O(1).
     eni_stats node_sums() const noexcept {
@@ -539,31 +458,6 @@ private:
         }
     }
 
-    result<void> add_eni_at(const eni_spec& spec, timestamp t) {
-        if (spec.id.empty()) return error(errc::conflicting_grant, "the ENI has no id");
-        if (spec.network_card != home_card())
-            return error(errc::conflicting_grant, fmt::format("{} is on network card {}; this pool is card {}'s datastore",
-                                                              spec.id, spec.network_card, home_card()));
-        const bool primary = spec.device_index == 0 && spec.network_card == cfg_.type.default_network_card_index;
-        return lanes_.add(spec, serves_pods(spec.flags, primary), detail::card_limit(cfg_.type, spec.network_card),
-                          cfg_.type.slots_per_eni(), t);
-    }
-
-    unsigned home_card() const noexcept { return detail::home_card(cfg_.type, cfg_.network_card); }
-
-    result<void> add_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs, timestamp t) {
-        const auto index = eni_index(eni_id);
-        if (!index) return error(errc::unknown_eni, std::string(eni_id));
-        const auto e = static_cast<unsigned>(*index);
-        const eni& x = lanes_[e];
-        if (cidrs.size() > x.slot_count() - x.slots_used())
-            return error(errc::slot_limit_reached, fmt::format("{} CIDRs for {} free slots on {}", cidrs.size(),
-                                                               x.slot_count() - x.slots_used(), eni_id));
-        if (auto ok = lanes_.cidrs().validate(x.subnet(), cidrs, std::nullopt); !ok) return ok;
-        lanes_.add_cidrs(e, cidrs, t);
-        return success();
-    }
-
     std::uint64_t pods_on(unsigned e) const noexcept { return detail::pods_on(lanes_[e], holds_); }
 
     // A released address leaves its lane: cooling for the configured period, or free at once.
@@ -584,11 +478,6 @@ private:
         if (!holds_.drop_unserved(address)) retire_lane(address, e, lane, t);
         detail::promote_extra(pods_, holds_, key);
         return address;
-    }
-
-    template <class On>
-    std::vector<key_type> evict(unsigned e, On on, timestamp t) {
-        return detail::evict<key_type>(lanes_, pods_, holds_, cooling_, e, on, t);
     }
 
     config cfg_;
