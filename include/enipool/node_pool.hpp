@@ -8,10 +8,12 @@
 //
 // Options (enipool/node_pool_options.hpp; types, any order): pod_key<K> (cni_key),
 // packing<P> (lowest_lane), clock<C> (steady_clock; the pool holds a reference to a C).
-// The private machinery is in detail/: eni_lanes (the ENIs with their free-lane bitset,
-// lane sums, cidr_index and packer), plan_clipping and card_limits (plan()), pool_shrink
-// (eviction, releases, detaches, exclusion), eni_view_of (view()), pool_invariants
-// (check()), restored_holds (checkpoint restores).
+// The config and create()'s checks are in node_pool_config.hpp. The private machinery is in
+// detail/, one idea per header, taking the pool's parts as arguments: eni_lanes (the ENIs
+// with their free-lane bitset, lane sums, cidr_index and packer), pool_view_of and
+// eni_view_of (view()), pool_requests (plan() and apply()) with plan_clipping, pool_grants
+// (add_eni, add_cidrs, grants) and card_limits, pool_shrink (eviction, releases, detaches,
+// exclusion), pool_restore and restored_holds (checkpoint restores), pool_invariants (check()).
 // Single-threaded like a container; wrap it in `synchronized<>` for concurrent callers.
 #pragma once
 
@@ -19,13 +21,16 @@
 #include <enipool/clock.hpp>
 #include <enipool/detail/card_limits.hpp>
 #include <enipool/detail/eni_lanes.hpp>
-#include <enipool/detail/eni_view_of.hpp>
 #include <enipool/detail/plan_clipping.hpp>
 #include <enipool/detail/pool_invariants.hpp>
+#include <enipool/detail/pool_requests.hpp>
+#include <enipool/detail/pool_restore.hpp>
 #include <enipool/detail/pool_shrink.hpp>
+#include <enipool/detail/pool_view_of.hpp>
 #include <enipool/detail/restored_holds.hpp>
 #include <enipool/error.hpp>
 #include <enipool/growth_policy.hpp>
+#include <enipool/node_pool_config.hpp>
 #include <enipool/node_pool_options.hpp>
 #include <enipool/node_pool_types.hpp>
 #include <enipool/pod_table.hpp>
@@ -42,7 +47,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace enipool {
@@ -64,27 +68,9 @@ public:
     using metadata_type = typename pod_key_traits<key_type>::metadata;
     using hasher = typename pod_key_traits<key_type>::hasher;
 
-    /// Runtime configuration.
-    struct config {
-        instance_type type;
-        eni_budget budget{};
-        std::chrono::nanoseconds cooldown = std::chrono::seconds(30);  ///< 0 allowed
-        bool reclaim_cooling_when_exhausted = false;  ///< take the oldest cooling address rather than fail
-        std::uint64_t max_pods = 0;                   ///< ceiling on pod addresses; 0 = from limits
-        /// The network card whose datastore this pool is: ipamd keeps one per card
-        /// (ENABLE_MULTI_NIC). 0 is the default card. On a card above 0 the pool holds only
-        /// that card's ENIs, attaches new ones there, and may hold as many ENIs serving pods
-        /// as ipamd's hasRoomForEni allows (ipamd.go L2592-2621): the default card's ENIs
-        /// (type.max_enis, not the card's own), capped by budget.max_enis (MAX_ENI), minus
-        /// budget.reserved_enis and budget.excluded_enis read as that card's unmanaged and
-        /// excluded ENIs; budget.trunk_eni and custom_networking do not apply (the trunk and
-        /// the primary ENI are on card 0). The card's own ENI limit still bounds attaches
-        /// (EC2 would refuse one more). max_pods should be the node's: ipamd compares each
-        /// card's total with it.
-        unsigned network_card = 0;
-        typename Policy::config policy{};
-        typename Warm::config warm{};
-    };
+    /// Runtime configuration: node_pool_config<Policy, Warm> (node_pool_config.hpp), where
+    /// each field is described.
+    using config = node_pool_config<Policy, Warm>;
 
     /// Where a pod's address lives.
     struct allocation {
@@ -103,45 +89,17 @@ public:
         timestamp released_at{};
     };
 
-    /// Every pod, key -> allocation: a forward range of `const value_type&` (unordered) with
-    /// size() and empty(). Valid until the pool changes.
-    class allocation_map {
-    public:
-        /// std::pair<const key_type, allocation> for integer keys, std::pair<key_type,
-        /// allocation> for CNI keys (detail::pod_table's two layouts).
-        using value_type = typename detail::pod_table<key_type, allocation, hasher>::value_type;
-        using const_iterator = typename detail::pod_table<key_type, allocation, hasher>::const_iterator;
-        using iterator = const_iterator;
-        [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
-        [[nodiscard]] const_iterator end() const noexcept { return pods_->end(); }
-        [[nodiscard]] std::size_t size() const noexcept { return pods_->size(); }
-        [[nodiscard]] bool empty() const noexcept { return pods_->empty(); }
-
-    private:
-        friend class node_pool;
-        explicit allocation_map(const detail::pod_table<key_type, allocation, hasher>* pods) : pods_(pods) {}
-        const detail::pod_table<key_type, allocation, hasher>* pods_;
-    };
+    /// Every pod, key -> allocation (allocations()): enipool::allocation_map, a forward range
+    /// over the pod table (node_pool_types.hpp).
+    using allocation_map = enipool::allocation_map<detail::pod_table<key_type, allocation, hasher>>;
 
     /// Validates the config and builds an empty pool (no ENI; add the node's ENIs with
     /// add_eni). O(1). Errors: `invalid_instance_limits`, `prefix_not_supported` (a prefix
-    /// policy on a type that is neither Nitro nor bare metal, unless the policy has
-    /// `without_prefix_support()`: then it is called and the pool grows with secondary IPs
-    /// only, as ipamd does; growth_policy.hpp), `malformed_config` (negative
-    /// cooldown, a network card above 0 the type does not list besides its default, or
-    /// warm settings the strategy's check_config rejects).
+    /// policy on a type neither Nitro nor bare metal; one with `without_prefix_support()`
+    /// grows with secondary IPs there instead), `malformed_config` (negative cooldown, a
+    /// network card above 0 the type does not list, or warm settings check_config rejects).
     [[nodiscard]] static result<node_pool> create(config cfg, clock_type& clk) {
-        if (auto ok = validate(cfg.type); !ok) return ok.error();
-        if (Policy::needs_prefix_support && !runs_without_prefixes && !cfg.type.supports_prefixes())
-            return error(errc::prefix_not_supported,
-                         fmt::format("{} is not Nitro and not bare metal", cfg.type.name));
-        if (cfg.cooldown < std::chrono::nanoseconds::zero())
-            return error(errc::malformed_config, "the cooldown must not be negative");
-        if (cfg.network_card != 0 && !detail::has_secondary_card(cfg.type, cfg.network_card))
-            return error(errc::malformed_config,
-                         fmt::format("network card {} is not a card above the default of {}", cfg.network_card, cfg.type.name));
-        if constexpr (requires { Warm::check_config(cfg.warm); })
-            if (auto ok = Warm::check_config(cfg.warm); !ok) return ok.error();
+        if (auto ok = detail::check_config(cfg); !ok) return ok.error();
         return node_pool(std::move(cfg), clk);
     }
 
@@ -215,7 +173,7 @@ public:
         if (!where) return errc::address_not_in_pool;
         const eni& x = lanes_[where->first];
         if (!x.serves_pods()) return errc::eni_excluded;
-        if (auto free = lane_is_free(x, where->second); !free) return free.error();
+        if (auto free = detail::lane_is_free(x, where->second); !free) return free.error();
         if (max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
         allocation& a = *pods_.try_insert(key, h).first;  // new: the key was not found above
         lanes_.template change<eni::lane_op::take>(where->first, where->second, t);
@@ -259,33 +217,8 @@ public:
                                                           std::optional<timestamp> assigned_at = std::nullopt) {
         const timestamp t = now();
         drain(t);
-        const auto where = lanes_.cidrs().locate(address);
-        if (!where) return errc::address_not_in_pool;
-        const auto [e, lane] = *where;
-        const eni& x = lanes_[e];
-        const std::uint32_t h = pod_table_type::hash(key);
-        const allocation* filed = pods_.find(key, h);
-        if (filed != nullptr && filed->address == address) return address;
-        if (x.serves_pods() || x.slot_at(lane / lanes_per_slot).leaving) {
-            if (auto free = lane_is_free(x, lane); !free) return free.error();
-        } else if (holds_.holds_unserved(address)) {
-            return errc::address_already_in_datastore;
-        }
-        if (filed == nullptr && max_pods_ != 0 && pods_.size() >= max_pods_) return errc::max_pods_reached;
-        const allocation a{address, static_cast<std::uint8_t>(e), static_cast<std::uint16_t>(lane),
-                           assigned_at.value_or(t), metadata};
-        // Containers grow first (they may throw bad_alloc), the lanes change last.
-        if (filed != nullptr) {
-            holds_.add_extra(key, a);
-        } else {
-            *pods_.try_insert(key, h).first = a;
-        }
-        if (x.serves_pods()) {
-            lanes_.template change<eni::lane_op::take>(e, lane, t);
-        } else {
-            holds_.hold_unserved(address);
-        }
-        return address;
+        return detail::restore_allocation<allocation>(lanes_, pods_, holds_, key, address, metadata,
+                                                      assigned_at.value_or(t), max_pods_, t);
     }
 
     /// Addresses keys hold beyond their first (restore_allocation of a key that already held
@@ -342,19 +275,7 @@ public:
     /// (kept in release order; expired entries leave at the next drain). O(cooling).
     /// Errors: `address_not_in_pool`, `eni_excluded`, `address_in_use` (not free).
     [[nodiscard]] result<void> restore_cooling(ipv4_address address, timestamp released_at) {
-        const auto where = lanes_.cidrs().locate(address);
-        if (!where) return errc::address_not_in_pool;
-        if (!lanes_[where->first].serves_pods()) return errc::eni_excluded;
-        if (lanes_[where->first].state(where->second) != lane_state::free) return errc::address_in_use;
-        if (cfg_.cooldown == std::chrono::nanoseconds::zero()) return success();
-        if (cooling_.full()) cooling_.set_capacity(std::max<std::size_t>(16, 2 * cooling_.capacity()));
-        const auto pos = std::upper_bound(cooling_.begin(), cooling_.end(), released_at,
-                                          [](timestamp t, const cooling_entry& c) { return t < c.released_at; });
-        cooling_.insert(pos, cooling_entry{address, static_cast<std::uint8_t>(where->first),
-                                           static_cast<std::uint16_t>(where->second), released_at});
-        lanes_.template change<eni::lane_op::take>(where->first, where->second, released_at);  // free -> cooling
-        lanes_.template change<eni::lane_op::cool>(where->first, where->second, released_at);
-        return success();
+        return detail::restore_cooling(lanes_, cooling_, address, released_at, cfg_.cooldown);
     }
 
     // --- ENIs ------------------------------------------------------------------------------
@@ -366,7 +287,7 @@ public:
     /// /28 nor /32, overlapping anything the pool holds, or an ENI on another network card
     /// than the pool's: ipamd keeps each card's ENIs in that card's datastore). Nothing
     /// changes on error.
-    [[nodiscard]] result<void> add_eni(const eni_spec& spec) { return add_eni_at(spec, now()); }
+    [[nodiscard]] result<void> add_eni(const eni_spec& spec) { return detail::add_eni(lanes_, cfg_, spec, now()); }
 
     /// Removes an ENI (its CIDRs leave the pool). O(CIDRs + ENIs).
     /// Errors: `unknown_eni`, `eni_in_use` (a pod holds, or an address cools on, it).
@@ -394,7 +315,8 @@ public:
         const auto e = static_cast<unsigned>(*index);
         if (how == removal::refuse_if_used && pods_on(e) != 0)
             return error(errc::eni_in_use, fmt::format("ENI {} holds pods", id));
-        std::vector<key_type> evicted = evict(e, [](unsigned) { return true; }, t);
+        std::vector<key_type> evicted =
+            detail::evict<key_type>(lanes_, pods_, holds_, cooling_, e, [](unsigned) { return true; }, t);
         std::erase_if(in_flight_, [&](const action& a) { return detail::names_eni(a, id); });
         lanes_.erase(e);
         return evicted;
@@ -433,7 +355,10 @@ public:
         if (!index) return errc::unknown_eni;
         eni_flags flags = lanes_[*index].flags();
         flags.excluded = excluded;
-        detail::set_service(lanes_, pods_, holds_, cooling_, *index, serves_pods(flags, is_primary(lanes_[*index])), flags, t);
+        const eni& x = lanes_[*index];
+        const bool serves = detail::serves_pods(flags, detail::is_primary(x.device_index(), x.network_card(), cfg_.type),
+                                                cfg_.budget);
+        detail::set_service(lanes_, pods_, holds_, cooling_, *index, serves, flags, t);
         return success();
     }
 
@@ -444,32 +369,8 @@ public:
     [[nodiscard]] pool_view view() {
         const timestamp t = now();
         drain(t);
-        pool_view v;
-        v.now = t;
-        v.mode = policy_.mode(t);
-        v.may_grow = policy_.may_grow(t);
-        const pool_stats s = stats_snapshot();
-        v.total = s.total;
-        v.assigned = s.assigned;
-        v.cooling = s.cooling;
-        v.free = s.free;
-        v.max_pods = max_pods_;
-        v.network_card = cfg_.network_card;
-        v.max_enis = detail::max_serving_enis(cfg_.type, cfg_.budget, cfg_.network_card);
-        v.slots_per_eni = cfg_.type.slots_per_eni();
-        for (const action& a : in_flight_) (detail::is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) = true;
-        v.last_shrink = last_shrink_;
-        v.growth_failures = growth_failures_;
-        for (const eni* x : detail::in_view_order(lanes_.enis())) {
-            const std::uint64_t held = x->serves_pods() ? 0 : detail::holds_on_unserved(*x, holds_);
-            v.enis.push_back(detail::eni_view_of(*x, is_primary(*x), held, [&](unsigned slot) { return freeable(*x, slot); }));
-            const eni_stats es = x->stats();
-            if (x->serves_pods()) {
-                v.total_prefixes += es.prefixes;
-                v.free_prefixes += es.wholly_free_prefixes;
-            }
-        }
-        return v;
+        return detail::pool_view_of(policy_, cfg_, lanes_.enis(), holds_, stats_snapshot(), max_pods_, in_flight_,
+                                    last_shrink_, growth_failures_, t);
     }
 
     /// What to ask EC2 for now: builds the view, asks the warm strategy, drops growth while
@@ -480,31 +381,8 @@ public:
     /// cooling addresses dropped), and remembers the actions as in flight. O(ENIs + slots + actions + cooling addresses of released CIDRs).
     [[nodiscard]] std::vector<action> plan() {
         const pool_view v = view();
-        std::vector<action> wanted = warm_.plan(v);
-        std::vector<action> out;
-        detail::growth_clipper growth(lanes_.enis(), in_flight_, v.total,
-                                      {max_pods_, clips_growth_to_max_pods(), v.max_enis, home_card(),
-                                       detail::home_card_limit(cfg_.type, cfg_.network_card), cfg_.type.slots_per_eni()});
-        for (action& a : wanted) {
-            if (detail::is_growth(a) ? v.growth_in_flight : v.shrink_in_flight) continue;
-            if (auto* at = std::get_if<attach_eni>(&a)) {
-                if (!v.may_grow || !growth.clip(*at, lanes_.enis(), in_flight_, out)) continue;
-            } else if (auto* as = std::get_if<assign_to_eni>(&a)) {
-                const auto index = eni_index(as->eni_id);
-                if (!v.may_grow || !index || !growth.clip(*as, lanes_[*index], out)) continue;
-            } else if (auto* rel = std::get_if<release_from_eni>(&a)) {
-                if (!detail::start_release<key_type>(lanes_, pods_, holds_, cooling_, *rel, v.now)) continue;
-            } else if (auto* det = std::get_if<detach_eni>(&a)) {
-                if (!detail::start_detach(lanes_, holds_, *det, [this](const eni& x) { return is_primary(x); }, v.now))
-                    continue;
-            }
-            std::visit([this](auto& x) { x.request_id = next_request_id_++; }, a);
-            // The VPC CNI's "decrease at most every 30 s": releases arm it, detaches do not.
-            if (std::holds_alternative<release_from_eni>(a)) last_shrink_ = v.now;
-            out.push_back(a);
-        }
-        in_flight_.insert(in_flight_.end(), out.begin(), out.end());
-        return out;
+        return detail::plan_actions<key_type>(warm_, cfg_, v, max_pods_, lanes_, pods_, holds_, cooling_, in_flight_,
+                                              next_request_id_, last_shrink_);
     }
 
     /// Feeds back EC2's answer to a planned action. A grant adds the ENI / CIDRs (validated
@@ -518,45 +396,17 @@ public:
     /// `slot_limit_reached`, `conflicting_grant` (misaligned, outside the subnet, or
     /// overlapping).
     [[nodiscard]] result<void> apply(const outcome& o) {
-        const std::uint64_t id = request_id_of(o.request);
-        const auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
-                                     [id](const action& a) { return request_id_of(a) == id; });
-        if (it == in_flight_.end() || it->index() != o.request.index())
-            return error(errc::unexpected_outcome, fmt::format("request id {}", id));
+        if (detail::answered_request(in_flight_, o) == in_flight_.end())
+            return error(errc::unexpected_outcome, fmt::format("request id {}", request_id_of(o.request)));
         const timestamp t = now();
         drain(t);
-        const action planned = *it;
-        if (!o.response) {
-            if (auto* at = std::get_if<attach_eni>(&planned)) {
-                refused({std::string(), at->mode, at->count, o.response.error().code(), t});
-            } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
-                refused({as->eni_id, as->mode, as->count, o.response.error().code(), t});
-            } else {
-                detail::end_shrink(lanes_, in_flight_, planned, t, false);
-            }
-        } else if (auto* at = std::get_if<attach_eni>(&planned)) {
-            const grant& g = *o.response;
-            eni_spec spec{g.eni_id, g.device_index != 0 ? g.device_index : at->device_index,
-                          at->network_card, g.subnet, g.primary_ip, g.cidrs, {}};
-            if (auto ok = add_eni_at(spec, t); !ok) return ok;
-            policy_.on_grant(t, at->mode);
-            growth_failures_.clear();
-        } else if (auto* as = std::get_if<assign_to_eni>(&planned)) {
-            if (auto ok = add_cidrs(as->eni_id, o.response->cidrs, t); !ok) return ok;
-            policy_.on_grant(t, as->mode);
-            growth_failures_.clear();
-        } else {
-            detail::end_shrink(lanes_, in_flight_, planned, t, true);
-        }
-        in_flight_.erase(std::find_if(in_flight_.begin(), in_flight_.end(),
-                                      [id](const action& a) { return request_id_of(a) == id; }));
-        return success();
+        return detail::apply_outcome(policy_, warm_, cfg_, lanes_, in_flight_, growth_failures_, o, t);
     }
 
     /// Grants CIDRs to a known ENI outside plan/apply (static config). All-or-nothing.
     /// O(CIDRs + ENIs). Errors: `unknown_eni`, `slot_limit_reached`, `conflicting_grant`.
     [[nodiscard]] result<void> add_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs) {
-        return add_cidrs(eni_id, cidrs, now());
+        return detail::add_cidrs(lanes_, eni_id, cidrs, now());
     }
 
     // --- invariants ------------------------------------------------------------------------
@@ -574,59 +424,16 @@ private:
     node_pool(config cfg, clock_type& clk) : cfg_(std::move(cfg)), clock_(&clk), policy_(cfg_.policy), warm_(cfg_.warm) {
         lanes_.reserve(cfg_.type.max_enis);
         const bool prefixes = Policy::needs_prefix_support && cfg_.type.supports_prefixes();
-        if constexpr (runs_without_prefixes)
+        if constexpr (detail::runs_without_prefixes<Policy>)
             if (!cfg_.type.supports_prefixes()) policy_.without_prefix_support();
         max_pods_ = cfg_.max_pods;
         if (max_pods_ == 0) {
-            const auto mode = prefixes ? address_mode::prefix : address_mode::secondary;
-            const auto capacity = pod_address_capacity(cfg_.type, mode, cfg_.budget);
+            const auto capacity = pod_address_capacity(cfg_.type, prefixes ? address_mode::prefix : address_mode::secondary, cfg_.budget);
             max_pods_ = capacity ? *capacity : 0;
         }
     }
 
     using pod_table_type = detail::pod_table<key_type, allocation, hasher>;
-    static constexpr bool runs_without_prefixes = requires(Policy& p) { p.without_prefix_support(); };
-
-    // Why lane `lane` of `x` cannot go to a pod, or success when it is free.
-    static result<void> lane_is_free(const eni& x, unsigned lane) {
-        switch (x.state(lane)) {
-        case lane_state::free: return success();
-        case lane_state::assigned: return errc::address_already_in_datastore;
-        case lane_state::cooling: return error(errc::address_in_use, "the address is cooling down");
-        default: return error(errc::address_in_use, "the address's CIDR is being released");
-        }
-    }
-
-    // Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
-    // the primary under custom networking.
-    bool serves_pods(const eni_flags& f, bool primary) const noexcept {
-        return !f.trunk && !f.efa_only && !f.excluded && !(primary && cfg_.budget.custom_networking);
-    }
-    bool is_primary(const eni& x) const noexcept {
-        return x.device_index() == 0 && x.network_card() == cfg_.type.default_network_card_index;
-    }
-
-    // A refused growth request: the growth policy hears of it unless the warm strategy
-    // handles it itself (`absorbs_refusal`: ipamd retries within its pass); remembered for
-    // the view until the next grant.
-    void refused(growth_failure f) {
-        bool absorbed = false;
-        if constexpr (requires(const Warm& w) { { w.absorbs_refusal(growth_failures_, f) } -> std::convertible_to<bool>; })
-            absorbed = warm_.absorbs_refusal(growth_failures_, f);
-        if (!absorbed) policy_.on_error(f.at, f.mode, f.code);
-        if (growth_failures_.size() == max_growth_failures) growth_failures_.erase(growth_failures_.begin());
-        growth_failures_.push_back(std::move(f));
-    }
-    static constexpr std::size_t max_growth_failures = 32;
-
-    // Whether growth counts are clipped to max pods: yes, unless the warm strategy says no
-    // (`clips_growth_to_max_pods()`; the VPC CNI only stops growing once max pods is reached).
-    bool clips_growth_to_max_pods() const noexcept {
-        if constexpr (requires(const Warm& w) { { w.clips_growth_to_max_pods() } -> std::convertible_to<bool>; })
-            return warm_.clips_growth_to_max_pods();
-        else
-            return true;
-    }
 
     // The node's sums over its ENIs (detail::node_sums). O(1).
     eni_stats node_sums() const noexcept {
@@ -653,32 +460,6 @@ private:
         }
     }
 
-    result<void> add_eni_at(const eni_spec& spec, timestamp t) {
-        if (spec.id.empty()) return error(errc::conflicting_grant, "the ENI has no id");
-        if (spec.network_card != home_card())
-            return error(errc::conflicting_grant, fmt::format("{} is on network card {}; this pool is card {}'s datastore",
-                                                              spec.id, spec.network_card, home_card()));
-        const bool primary = spec.device_index == 0 && spec.network_card == cfg_.type.default_network_card_index;
-        return lanes_.add(spec, serves_pods(spec.flags, primary), detail::card_limit(cfg_.type, spec.network_card),
-                          cfg_.type.slots_per_eni(), t);
-    }
-
-    unsigned home_card() const noexcept { return detail::home_card(cfg_.type, cfg_.network_card); }
-
-    result<void> add_cidrs(std::string_view eni_id, const std::vector<ipv4_prefix>& cidrs, timestamp t) {
-        const auto index = eni_index(eni_id);
-        if (!index) return error(errc::unknown_eni, std::string(eni_id));
-        const auto e = static_cast<unsigned>(*index);
-        const eni& x = lanes_[e];
-        if (cidrs.size() > x.slot_count() - x.slots_used())
-            return error(errc::slot_limit_reached, fmt::format("{} CIDRs for {} free slots on {}", cidrs.size(),
-                                                               x.slot_count() - x.slots_used(), eni_id));
-        if (auto ok = lanes_.cidrs().validate(x.subnet(), cidrs, std::nullopt); !ok) return ok;
-        lanes_.add_cidrs(e, cidrs, t);
-        return success();
-    }
-
-    bool freeable(const eni& x, unsigned s) const noexcept { return detail::freeable(x, s, holds_); }
     std::uint64_t pods_on(unsigned e) const noexcept { return detail::pods_on(lanes_[e], holds_); }
 
     // A released address leaves its lane: cooling for the configured period, or free at once.
@@ -699,11 +480,6 @@ private:
         if (!holds_.drop_unserved(address)) retire_lane(address, e, lane, t);
         detail::promote_extra(pods_, holds_, key);
         return address;
-    }
-
-    template <class On>
-    std::vector<key_type> evict(unsigned e, On on, timestamp t) {
-        return detail::evict<key_type>(lanes_, pods_, holds_, cooling_, e, on, t);
     }
 
     config cfg_;

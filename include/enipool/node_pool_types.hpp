@@ -1,15 +1,40 @@
 // enipool/node_pool_types.hpp: the plain types node_pool's API speaks besides its own
-// nested ones: how a removal treats pods, an existing ENI's description, node statistics.
+// nested ones: the view of every pod (named `node_pool::allocation_map` inside the class),
+// how a removal treats pods, an existing ENI's description, node statistics.
 #pragma once
 
 #include <enipool/eni.hpp>
 #include <enipool/ip.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace enipool {
+
+/// Every pod of a node pool, key -> allocation (`node_pool::allocation_map`, from
+/// allocations()): a forward range of `const value_type&` (unordered) with size() and
+/// empty(), over the pool's pod table `Table` (a detail::pod_table). Valid until the pool
+/// changes.
+template <class Table>
+class allocation_map {
+public:
+    /// std::pair<const key_type, allocation> for integer keys, std::pair<key_type,
+    /// allocation> for CNI keys (detail::pod_table's two layouts).
+    using value_type = typename Table::value_type;
+    using const_iterator = typename Table::const_iterator;
+    using iterator = const_iterator;
+    /// A view of `pods` (node_pool::allocations() makes it). O(1).
+    explicit allocation_map(const Table* pods) noexcept : pods_(pods) {}
+    [[nodiscard]] const_iterator begin() const noexcept { return pods_->begin(); }
+    [[nodiscard]] const_iterator end() const noexcept { return pods_->end(); }
+    [[nodiscard]] std::size_t size() const noexcept { return pods_->size(); }
+    [[nodiscard]] bool empty() const noexcept { return pods_->empty(); }
+
+private:
+    const Table* pods_;
+};
 
 /// What `remove_eni` and `remove_cidrs` do when a pod holds an address of what they remove.
 enum class removal {

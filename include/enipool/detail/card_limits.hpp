@@ -1,5 +1,6 @@
-// enipool/detail/card_limits.hpp: how many ENIs a node pool's network card may hold
-// (internal). Pure functions of the instance type and the pool's config.
+// enipool/detail/card_limits.hpp: how many ENIs a node pool's network card may hold, and
+// which ENIs are the primary and serve pods (internal). Pure functions of the instance
+// type and the pool's config.
 //
 // ipamd keeps one datastore per network card (ENABLE_MULTI_NIC); a pool is one card's. On
 // the default card it may serve pods on usable_enis; above it, ipamd's hasRoomForEni
@@ -7,6 +8,7 @@
 // unmanaged and excluded ENIs, with no trunk and no custom networking (both are card 0's).
 #pragma once
 
+#include <enipool/eni.hpp>
 #include <enipool/limits.hpp>
 
 #include <algorithm>
@@ -48,6 +50,17 @@ namespace enipool::detail {
     b.trunk_eni = false;
     b.custom_networking = false;
     return usable_enis(type, b);
+}
+
+/// True for the primary ENI: device index 0 on the type's default card. O(1).
+[[nodiscard]] inline bool is_primary(unsigned device_index, unsigned card, const instance_type& type) noexcept {
+    return device_index == 0 && card == type.default_network_card_index;
+}
+
+/// Whether an ENI with these flags serves pods: not a trunk, efa-only or excluded ENI, nor
+/// the primary under custom networking. O(1).
+[[nodiscard]] inline bool serves_pods(const eni_flags& f, bool primary, const eni_budget& budget) noexcept {
+    return !f.trunk && !f.efa_only && !f.excluded && !(primary && budget.custom_networking);
 }
 
 } // namespace enipool::detail

@@ -11,6 +11,7 @@
 #include <enipool/limits.hpp>
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -57,6 +58,17 @@ namespace enipool::detail {
         if (clip_to_max_pods) count = std::min(count, units_below_max_pods(max_pods, capacity, mode));
     }
     return static_cast<unsigned>(count);
+}
+
+/// Whether a pool with warm strategy `warm` clips growth counts to max pods: yes, unless the
+/// strategy says no (`clips_growth_to_max_pods()`; the VPC CNI only stops growing once max
+/// pods is reached). O(1).
+template <class Warm>
+[[nodiscard]] bool clips_growth_to_max_pods(const Warm& warm) noexcept {
+    if constexpr (requires(const Warm& w) { { w.clips_growth_to_max_pods() } -> std::convertible_to<bool>; })
+        return warm.clips_growth_to_max_pods();
+    else
+        return true;
 }
 
 /// True for the actions that grow the pool (attach, assign). O(1).
