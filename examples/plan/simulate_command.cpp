@@ -37,6 +37,7 @@ struct simulate_args {
     std::string cooldown = "30s";
     double throttle_rate = 0.0;
     std::string format = "table";
+    std::string progress = "auto";
     std::string csv;
     std::string svg;
 };
@@ -217,9 +218,11 @@ int run_simulate(const simulate_args& args) {
             labels.push_back(label);
         }
 
-    const bool tty = isatty(2) != 0;
+    // The bar is drawn only on a terminal (on a pipe its carriage returns would litter a
+    // log): `auto` once the runs have lasted a second, `always` from the first step.
+    const bool may_draw = isatty(2) != 0 && args.progress != "never";
     const auto started = std::chrono::steady_clock::now();
-    bool drawing = false;
+    bool drawing = may_draw && args.progress == "always";
     std::vector<policy_run> runs;
     for (std::size_t i = 0; i < clusters.size(); ++i) {
         constexpr int steps = 100;
@@ -227,7 +230,7 @@ int run_simulate(const simulate_args& args) {
             const auto until = std::chrono::duration_cast<sim::sim_time>(base.duration * (static_cast<double>(k) / steps));
             if (auto ok = clusters[i].run_until(k == steps ? base.duration : until); !ok)
                 throw std::runtime_error(fmt::format("{}: {}", labels[i], ok.error().message()));
-            if (tty && (drawing || std::chrono::steady_clock::now() - started > std::chrono::seconds(1))) {
+            if (may_draw && (drawing || std::chrono::steady_clock::now() - started > std::chrono::seconds(1))) {
                 drawing = true;
                 draw_progress(labels[i], (static_cast<double>(i) + k / double(steps)) / static_cast<double>(clusters.size()));
             }
@@ -289,6 +292,11 @@ runner add_simulate_command(CLI::App& parent) {
         ->capture_default_str();
     cmd->add_option("--format", args->format, "Summary format: table | csv | json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
+    cmd->add_option("--progress", args->progress,
+                    "Progress bar on stderr, only when it is a terminal: auto (once a run has lasted a second) | "
+                    "always | never")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
     cmd->add_option("--csv", args->csv, "Write the time series (one row per policy and sample) to FILE")
         ->check(output_file());

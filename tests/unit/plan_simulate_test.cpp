@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -267,28 +266,49 @@ TEST_CASE("subnet: an empty /24 under secondary-only, counted by hand", "[plan][
     CHECK(r.out.find("nodes    10   pods     225") != std::string::npos);
 }
 
-TEST_CASE("simulate: a progress bar on stderr when it is a terminal and the run takes over a second",
-          "[plan][simulate][tty]") {
+TEST_CASE("simulate: --progress draws a bar on a terminal, never on a pipe", "[plan][simulate][tty]") {
     // script(1) gives the program a terminal; its typescript records what was drawn there.
     if (!std::ifstream("/usr/bin/script").good()) {
         WARN("no /usr/bin/script: progress bar not checked");
         return;
     }
     const std::string typescript = ENIPOOL_BIN_DIR "/plan_simulate_typescript", out = ENIPOOL_BIN_DIR "/plan_simulate_tty.out";
-    const std::string command = std::string(ENIPOOL_BIN_DIR "/enipool-plan") +
-                                " simulate --subnet 100.64.0.0/16 --pods 20000 --max-nodes 300 --churn 200"
-                                " --duration 4h --policy prefix-first > " + out;
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto r = enipool_test::run_process("/usr/bin/script", {"-qc", command, typescript}, ENIPOOL_BIN_DIR);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    REQUIRE(r.status == 0);
-    const std::string drawn = enipool_test::slurp_file(typescript);
-    // the summary went to the file, not to the terminal
-    CHECK(enipool_test::slurp_file(out).rfind("policy", 0) == 0);
-    CHECK(drawn.find("peak running") == std::string::npos);
-    if (seconds > 1.5) {  // a fast machine may finish within the second: then no bar is right
+    const std::string simulate = std::string(ENIPOOL_BIN_DIR "/enipool-plan") +
+                                 " simulate --subnet 100.64.0.0/22 --duration 3m --pods 60 --burst-pods 0"
+                                 " --max-nodes 4";  // every policy in turn
+    const auto on_terminal = [&](const std::string& progress) {
+        const auto r = enipool_test::run_process(
+            "/usr/bin/script", {"-qc", simulate + " --progress " + progress + " > " + out, typescript}, ENIPOOL_BIN_DIR);
+        REQUIRE(r.status == 0);
+        // the summary went to the file, not to the terminal
+        CHECK(enipool_test::slurp_file(out).rfind("policy", 0) == 0);
+        return enipool_test::slurp_file(typescript);
+    };
+    SECTION("always: the bar from the first step, each policy in turn, up to 100%, then erased") {
+        const std::string drawn = on_terminal("always");
+        CHECK(drawn.find("peak running") == std::string::npos);
+        // draw_progress's line: "\r<label padded to 15> [<30 of # and .>] <percent>%"; the
+        // fraction is of all three runs, so half way is the middle of the second
         CHECK(drawn.find("\rprefix-first    [") != std::string::npos);
-        CHECK(drawn.find("%") != std::string::npos);
+        CHECK(drawn.find("\rprefix-only     [") != std::string::npos);
+        CHECK(drawn.find("\rsecondary-only  [") != std::string::npos);
+        CHECK(drawn.find("[" + std::string(15, '#') + std::string(15, '.') + "]  50%") != std::string::npos);
+        CHECK(drawn.find("[" + std::string(30, '#') + "] 100%") != std::string::npos);
+        CHECK(drawn.find("\r\033[K") != std::string::npos);
+    }
+    SECTION("never: nothing drawn on the terminal") {
+        // (the typescript starts with script's own header line, which names the command)
+        const std::string drawn = on_terminal("never");
+        CHECK(drawn.find("prefix-first    [") == std::string::npos);
+        CHECK(drawn.find('#') == std::string::npos);
+        CHECK(drawn.find('%') == std::string::npos);
+        CHECK(drawn.find('\r') == std::string::npos);
+    }
+    SECTION("always, stderr a pipe: no bar, no escape sequences") {
+        const auto r = enipool_test::run_process(
+            "/bin/sh", {"-c", simulate + " --progress always 2>&1 >/dev/null | cat"}, ENIPOOL_BIN_DIR);
+        REQUIRE(r.status == 0);
+        CHECK(r.out.empty());  // stderr, through the pipe: nothing at all
     }
     std::remove(typescript.c_str());
     std::remove(out.c_str());
