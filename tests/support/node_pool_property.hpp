@@ -1,8 +1,8 @@
 // node_pool_property.hpp: the body of the node pool property tests. Random sequences of assign / release / assign_specific / time advance / plan /
 // apply (random EC2 grants and errors, also invalid ones) against the naive reference pool
 // (tests/support/reference_pool.hpp), for every growth policy x packing x key type.
-// After every step: check(), the counts, every allocation and the cooldown FIFO equal the
-// model's; every failed operation leaves the pool as it was (stats, allocations, cooling,
+// Every assign must hand out the address the model predicts for the packing. After every
+// step: check(), the counts, every allocation and the cooldown FIFO equal the model's; every failed operation leaves the pool as it was (stats, allocations, cooling,
 // view, in-flight actions compared before / after).
 #pragma once
 
@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace pool_test {
@@ -74,6 +75,16 @@ struct snapshot {
     }
 };
 
+template <class Packing>
+constexpr packing_rule rule_of() {
+    if constexpr (std::is_same_v<Packing, lowest_lane>) return packing_rule::lowest_lane;
+    else if constexpr (std::is_same_v<Packing, fullest_prefix>) return packing_rule::fullest_prefix;
+    else {
+        static_assert(std::is_same_v<Packing, spread>, "the model predicts lowest_lane, fullest_prefix and spread");
+        return packing_rule::spread;
+    }
+}
+
 // One property run: a pool and the reference model side by side. take() runs one step;
 // compare() checks the pool against the model (run() calls it after every step).
 template <class Policy, class Packing, class Key>
@@ -99,6 +110,8 @@ struct harness {
         model.cooldown = cfg.cooldown;
         model.reclaim = reclaim;
         model.max_pods = p.max_pods();
+        model.packing = rule_of<Packing>();
+        model.add_eni("eni-0");
         auto primary = eni_in_test_subnet("eni-0", 0, {Policy::needs_prefix_support ? new_block() : new_ip()});
         RC_ASSERT(p.add_eni(primary).has_value());
         model.add_cidr("eni-0", primary.cidrs[0], true);
@@ -106,6 +119,7 @@ struct harness {
             auto t = eni_in_test_subnet("eni-trunk", 3, {new_block()});
             t.flags.trunk = true;
             RC_ASSERT(p.add_eni(t).has_value());
+            model.add_eni("eni-trunk");
             model.add_cidr("eni-trunk", t.cidrs[0], false);
         }
     }
@@ -189,8 +203,9 @@ struct harness {
         } else {
             auto r = p.assign(key);
             RC_ASSERT(r.has_value());
-            if (want.exact) RC_ASSERT(r->to_uint() == *want.exact);
-            else RC_ASSERT(model.free.count(r->to_uint()) == 1u);
+            RC_ASSERT(want.exact.has_value());
+            RC_ASSERT(r->to_uint() == *want.exact);  // for a pick: the packing's lane
+            if (want.picked) model.did_pick(r->to_uint());
             model.did_assign(key, r->to_uint());
             ++assigned_ok;
         }
@@ -367,6 +382,7 @@ struct harness {
                 g.cidrs.push_back(at->mode == address_mode::prefix ? new_block() : new_ip());
             if (const auto r = p.apply(outcome{a, g}); !r) RC_FAIL(r.error().message());
             ++grants;
+            model.add_eni(g.eni_id);
             for (const auto& c : g.cidrs) model.add_cidr(g.eni_id, c, true);
             eni_ids.push_back(g.eni_id);
         } else if (const auto* as = std::get_if<assign_to_eni>(&a)) {
@@ -396,6 +412,7 @@ struct harness {
         } else if (const auto* det = std::get_if<detach_eni>(&a)) {
             RC_ASSERT(p.apply(outcome{a, grant{}}).has_value());
             for (auto base : model.cidrs_of(det->eni_id)) model.remove_cidr(base);
+            model.remove_eni(det->eni_id);
             eni_ids.erase(std::remove(eni_ids.begin(), eni_ids.end(), det->eni_id), eni_ids.end());
         }
         planned.erase(it);
@@ -449,6 +466,7 @@ struct harness {
         } else {
             RC_ASSERT(p.remove_eni(target).has_value());
             for (auto base : model.cidrs_of(target)) model.remove_cidr(base);
+            model.remove_eni(target);
             eni_ids.erase(std::remove(eni_ids.begin(), eni_ids.end(), target), eni_ids.end());
         }
     }

@@ -2,31 +2,46 @@
 // tests compare `enipool::node_pool` against. Written for obviousness, not speed: every
 // address is an element of one set (free), one map (assigned) or one list (cooling); CIDRs
 // being released or detached are "leaving" and in none of them.
+//
+// It also predicts which free address an assign hands out, for each packing
+// (include/enipool/packing.hpp), from the layout the pool documents: an ENI takes the first
+// vacant entry of the pool's ENI list (or a new one at its end), a CIDR the first empty slot
+// of its ENI, and address `base + i` of the CIDR in slot `s` is lane `16 * s + i`.
 #pragma once
 
 #include <enipool/error.hpp>
 #include <enipool/ip.hpp>
 #include <enipool/pool_view.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace pool_test {
 
+/// The packings the model predicts (enipool::lowest_lane, fullest_prefix, spread), or
+/// `any_free`: any free address will do (for a pool with an order of its own, such as the
+/// VPC CNI port's).
+enum class packing_rule { lowest_lane, fullest_prefix, spread, any_free };
+
 template <class Key>
 struct reference_pool {
+    static constexpr unsigned lanes_per_slot = 16, slots_per_eni = 63, max_entries = 64;
+
     struct cidr_info {
         std::string eni;
         unsigned length = 28;
         bool serves = true;
         bool leaving = false;
+        unsigned slot = 0;  // its slot on the ENI
     };
 
     std::chrono::nanoseconds cooldown{};
@@ -36,6 +51,17 @@ struct reference_pool {
     std::set<std::uint32_t> free;
     std::map<Key, std::uint32_t> assigned;
     std::deque<std::pair<std::uint32_t, enipool::timestamp>> cooling;  // release order
+
+    packing_rule packing = packing_rule::lowest_lane;
+    std::vector<std::string> entries;  // the pool's ENI entries in order; "" = vacant
+    // spread's round robin: the entry and, per entry, the slot it picked last
+    unsigned spread_last_entry = max_entries - 1;
+    std::array<unsigned, max_entries> spread_last_slot = filled(slots_per_eni - 1);
+    static constexpr std::array<unsigned, max_entries> filled(unsigned v) {
+        std::array<unsigned, max_entries> a{};
+        a.fill(v);
+        return a;
+    }
 
     static std::uint64_t size_of(unsigned length) { return std::uint64_t{1} << (32 - length); }
 
@@ -65,8 +91,31 @@ struct reference_pool {
         }
     }
 
+    // ENI entries: a new ENI takes the first vacant entry; a removed one leaves its vacant.
+    void add_eni(const std::string& id) {
+        for (auto& e : entries)
+            if (e.empty()) {
+                e = id;
+                return;
+            }
+        entries.push_back(id);
+    }
+    void remove_eni(const std::string& id) { entries.at(entry_of(id)) = ""; }
+    unsigned entry_of(const std::string& id) const {
+        for (unsigned i = 0; i < entries.size(); ++i)
+            if (entries[i] == id) return i;
+        throw std::logic_error("the model knows no ENI " + id);
+    }
+
+    // A CIDR takes the first empty slot of its ENI (the ENI must have been added).
     void add_cidr(const std::string& eni, enipool::ipv4_prefix c, bool serves) {
-        cidrs[c.base().to_uint()] = cidr_info{eni, c.length(), serves, false};
+        (void)entry_of(eni);
+        std::set<unsigned> used;
+        for (const auto& [b, info] : cidrs)
+            if (info.eni == eni) used.insert(info.slot);
+        unsigned slot = 0;
+        while (used.count(slot)) ++slot;
+        cidrs[c.base().to_uint()] = cidr_info{eni, c.length(), serves, false, slot};
         if (serves)
             for (std::uint64_t i = 0; i < c.size(); ++i) free.insert(c.base().to_uint() + static_cast<std::uint32_t>(i));
     }
@@ -131,17 +180,67 @@ struct reference_pool {
         return false;
     }
 
-    /// What assign must do: the same address, an error, or any free address (nullopt + ok).
+    /// What assign must do: an error, or hand out `exact` (when not set: any free address,
+    /// only under packing_rule::any_free).
     struct expectation {
         std::optional<enipool::errc> error;
-        std::optional<std::uint32_t> exact;  // when set, the address must be this one
+        std::optional<std::uint32_t> exact;
+        bool picked = false;  // the packing chose `exact` among the free addresses
     };
+
+    /// The free address the packing hands out next (free must not be empty): the lane,
+    /// as (entry, lane), that include/enipool/packing.hpp's rule names. O(free log free).
+    std::uint32_t next_pick() const {
+        std::map<std::pair<unsigned, unsigned>, std::uint32_t> lanes;  // (entry, lane) -> address
+        for (const std::uint32_t a : free) {
+            const std::uint32_t base = *cidr_of(a);
+            const cidr_info& info = cidrs.at(base);
+            lanes[{entry_of(info.eni), info.slot * lanes_per_slot + (a - base)}] = a;
+        }
+        const auto first_from = [&](unsigned entry, unsigned lane) {  // lowest lane >= `lane` of the entry
+            auto it = lanes.lower_bound({entry, lane});
+            return it != lanes.end() && it->first.first == entry ? it : lanes.end();
+        };
+        switch (packing) {
+        case packing_rule::lowest_lane:
+        case packing_rule::any_free: return lanes.begin()->second;
+        case packing_rule::fullest_prefix: {
+            // the slot with the fewest free lanes; the lowest (entry, slot) on a tie
+            std::map<std::pair<unsigned, unsigned>, unsigned> free_in_slot;
+            for (const auto& [where, a] : lanes) ++free_in_slot[{where.first, where.second / lanes_per_slot}];
+            auto best = free_in_slot.begin();
+            for (auto it = free_in_slot.begin(); it != free_in_slot.end(); ++it)
+                if (it->second < best->second) best = it;
+            return first_from(best->first.first, best->first.second * lanes_per_slot)->second;
+        }
+        case packing_rule::spread: {
+            // the next entry with a free lane after the last one picked, wrapping; on it, the
+            // first free lane from the slot after the one it gave last, wrapping
+            for (unsigned step = 1; step <= max_entries; ++step) {
+                const unsigned e = (spread_last_entry + step) % max_entries;
+                if (first_from(e, 0) == lanes.end()) continue;
+                const unsigned from = (spread_last_slot[e] + 1) % slots_per_eni * lanes_per_slot;
+                auto it = first_from(e, from);
+                if (it == lanes.end()) it = first_from(e, 0);
+                return it->second;
+            }
+        }
+        }
+        throw std::logic_error("next_pick with no free address");
+    }
+    /// Records that the packing handed out `a` (spread remembers where it was).
+    void did_pick(std::uint32_t a) {
+        const std::uint32_t base = *cidr_of(a);
+        spread_last_entry = entry_of(cidrs.at(base).eni);
+        spread_last_slot[spread_last_entry] = cidrs.at(base).slot;
+    }
 
     expectation expect_assign(const Key& k, enipool::timestamp now) {
         drain(now);
         if (auto it = assigned.find(k); it != assigned.end()) return {std::nullopt, it->second};
         if (max_pods != 0 && assigned.size() >= max_pods) return {enipool::errc::max_pods_reached, std::nullopt};
-        if (!free.empty()) return {};
+        if (!free.empty() && packing == packing_rule::any_free) return {};
+        if (!free.empty()) return {std::nullopt, next_pick(), true};
         if (reclaim && !cooling.empty()) return {std::nullopt, cooling.front().first};
         return {enipool::errc::no_available_addresses, std::nullopt};
     }

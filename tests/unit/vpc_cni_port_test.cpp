@@ -316,6 +316,9 @@ TEST_CASE("vpc_cni port: random sequences agree with the node pool's reference m
         vpc_cni_datastore ds(true);
         pool_test::reference_pool<unsigned> reference;
         reference.cooldown = 30s;
+        reference.packing = pool_test::packing_rule::any_free;  // the port's order is its own
+        reference.add_eni("eni-0001");
+        reference.add_eni("eni-0002");
         RC_ASSERT(ds.add_eni("eni-0001", 0, true));
         RC_ASSERT(ds.add_eni("eni-0002", 1));
         const char* prefixes[] = {"198.18.0.0/28", "198.18.0.32/28", "198.18.2.16/28"};
