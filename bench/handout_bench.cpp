@@ -92,10 +92,10 @@ struct enipool_adapter {
         return r ? r->to_uint() : 0;
     }
     void advance(std::chrono::nanoseconds d) { clk.advance(d); }
-    std::uint64_t held_sum() const {
-        std::uint64_t s = 0;
-        for (const auto& [k, a] : pool->allocations()) s += a.address.to_uint();
-        return s;
+    std::vector<std::uint32_t> held_addresses() const {
+        std::vector<std::uint32_t> out;
+        for (const auto& [k, a] : pool->allocations()) out.push_back(a.address.to_uint());
+        return out;
     }
 };
 

@@ -9,22 +9,34 @@
 // the handed-out addresses, which must equal the sum released plus the change of the sum
 // held (read from the pool before and after).
 //
+// After the timed loop (outside the timed region) a verification phase proves that no
+// address was held twice, which the conservation identity above cannot see: the pool must
+// hold exactly `held` distinct addresses; then `verify_pairs` more pairs (2 x keys: every
+// pod is replaced twice) run against a set of the addresses held, kept here: an assign that
+// returns an address already held, or a release that returns one not held, fails the run.
+//
 // Adapter interface:
 //   std::uint32_t assign(std::size_t key_index);   // address as integer; 0 = failure
 //   std::uint32_t release(std::size_t key_index);  // address as integer; 0 = failure
 //   void advance(std::chrono::nanoseconds);         // move the pool's clock
-//   std::uint64_t held_sum();                        // sum of every pod's address
+//   std::vector<std::uint32_t> held_addresses() const;  // every pod's address, one per pod
 // Key indices are 0 .. held (held + 1 distinct keys; the adapter makes them up front).
 #pragma once
 
 #include "bench_support.hpp"
 
+#include <enipool/ip.hpp>
+
 #include <benchmark/benchmark.h>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
 
 namespace enipool_bench {
 
@@ -35,6 +47,7 @@ struct handout_shape {
     std::size_t cooling_budget = 0;  ///< addresses cooling at the steady state
     std::chrono::nanoseconds cooldown{};
     std::chrono::nanoseconds step{};  ///< clock advance per pair
+    std::size_t verify_pairs = 0;     ///< pairs of the verification phase: 2 x keys
     [[nodiscard]] std::size_t keys() const noexcept { return held + 1; }
 };
 
@@ -48,7 +61,44 @@ inline handout_shape make_handout_shape(std::size_t capacity,
     // Rounded up so that at most cooling_budget addresses cool at any time.
     s.step = (cooldown + std::chrono::nanoseconds(static_cast<long>(s.cooling_budget) - 1)) /
              static_cast<long>(s.cooling_budget);
+    s.verify_pairs = 2 * s.keys();
     return s;
+}
+
+/// The sum of the addresses the pool holds (the conservation identity's "held").
+template <class Adapter>
+std::uint64_t held_sum(const Adapter& pool) {
+    const std::vector<std::uint32_t> held = pool.held_addresses();
+    return std::accumulate(held.begin(), held.end(), std::uint64_t{0});
+}
+
+/// The verification phase (see above), after the timed loop: `next` and `newest` continue
+/// the workload's key indices. Marks the run as failed, with a sentence, on the first fault.
+template <class Adapter>
+void verify_no_address_held_twice(benchmark::State& state, Adapter& pool, const handout_shape& shape,
+                                  std::size_t next, std::size_t newest) {
+    const auto fail = [&](const std::string& what) { state.SkipWithError(what.c_str()); };
+    const auto text = [](std::uint32_t a) { return enipool::ipv4_address(a).to_string(); };
+    boost::unordered_flat_set<std::uint32_t> held;
+    for (const std::uint32_t a : pool.held_addresses())
+        if (!held.insert(a).second) return fail("address " + text(a) + " is held by two pods");
+    if (held.size() != shape.held)
+        return fail("the pool holds " + std::to_string(held.size()) + " addresses, expected " +
+                    std::to_string(shape.held));
+    const std::size_t keys = shape.keys();
+    for (std::size_t i = 0; i < shape.verify_pairs; ++i) {
+        pool.advance(shape.step);
+        const std::uint32_t a = pool.assign(newest);
+        if (a == 0 || !held.insert(a).second)
+            return fail("verification pair " + std::to_string(i) + ": assign returned " +
+                        (a == 0 ? "a failure" : text(a) + ", an address already held"));
+        const std::uint32_t r = pool.release(next);
+        if (r == 0 || held.erase(r) == 0)
+            return fail("verification pair " + std::to_string(i) + ": release returned " +
+                        (r == 0 ? "a failure" : text(r) + ", an address not held"));
+        next = next + 1 == keys ? 0 : next + 1;
+        newest = newest + 1 == keys ? 0 : newest + 1;
+    }
 }
 
 /// Runs the workload on `pool` (an adapter, see above) under Google Benchmark's `state`.
@@ -79,7 +129,7 @@ void run_handout(benchmark::State& state, Adapter& pool, const handout_shape& sh
             state.SkipWithError("warm-up pair failed");
             return;
         }
-    const std::uint64_t held_before = pool.held_sum();
+    const std::uint64_t held_before = held_sum(pool);
     std::uint64_t assigned_sum = 0, released_sum = 0;
     bool ok = true;
     for (auto _ : state) ok &= pair(assigned_sum, released_sum);
@@ -87,8 +137,9 @@ void run_handout(benchmark::State& state, Adapter& pool, const handout_shape& sh
         state.SkipWithError("an assign or release failed during the run");
         return;
     }
-    const std::uint64_t held_after = pool.held_sum();
+    const std::uint64_t held_after = held_sum(pool);
     verify_checksum(state, assigned_sum, released_sum + held_after - held_before);
+    if (!state.error_occurred()) verify_no_address_held_twice(state, pool, shape, next, newest);
     state.SetItemsProcessed(state.iterations());
     state.counters["capacity"] = static_cast<double>(shape.capacity);
 }

@@ -50,10 +50,10 @@ struct flat_map_adapter {
         return address;
     }
     void advance(std::chrono::nanoseconds) {}
-    std::uint64_t held_sum() const {
-        std::uint64_t s = 0;
-        for (const auto& [k, v] : pods) s += v.address;
-        return s;
+    std::vector<std::uint32_t> held_addresses() const {
+        std::vector<std::uint32_t> out;
+        for (const auto& [k, v] : pods) out.push_back(v.address);
+        return out;
     }
 };
 

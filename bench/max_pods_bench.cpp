@@ -1,10 +1,11 @@
 // catalog_csv/enipool/<rows>: parse an instance table of that many rows (synthetic rows in
 // the shared CSV format, generated with known limits). Checksum: the sum of max_enis,
 // known from the generator.
-// max_pods/side_by_side/<rows>: all five calculators on every type of such a catalog (what
-// `enipool-plan max-pods --all` computes). Checksum: the sum of all figures, from the plain
-// formulas of docs/domain.md section 2 over the generator's limits (no vCPUs: eks-ami with
-// show-max-allowed, karpenter without options, auto-mode = min(110, enipool prefix-first)).
+// max_pods/side_by_side/<rows>: all six calculators (enipool::all_calculators) on every type
+// of such a catalog (what `enipool-plan max-pods --all` computes). Checksum: the sum of all
+// figures, from the plain formulas of docs/domain.md section 2 over the generator's limits
+// (no vCPUs: nodeadm without an expression, al2-script with show-max-allowed, karpenter
+// without options, auto-mode = min(110, enipool prefix-first)).
 #include "bench_support.hpp"
 
 #include <enipool/catalog.hpp>
@@ -35,8 +36,9 @@ synthetic_table make_table(std::size_t rows) {
         t.sum_max_enis += enis;
         const std::uint64_t secondary = enis * (ipv4 - 1) + 2;
         const std::uint64_t own = xen ? secondary : enis * (ipv4 - 1) * 16 + 2;
-        // eni-max-pods, eks-ami (uncapped, no prefix), karpenter, auto-mode, enipool
-        t.sum_figures += secondary * 3 + std::min<std::uint64_t>(110, own) + own;
+        // eni-max-pods, nodeadm, al2-script (uncapped, no prefix), karpenter: the secondary
+        // formula; auto-mode, enipool: the node's own (prefix on Nitro, secondary on Xen).
+        t.sum_figures += secondary * 4 + std::min<std::uint64_t>(110, own) + own;
     }
     return t;
 }

@@ -34,10 +34,14 @@ enipool::pool_view make_view(unsigned enis) {
         e.slots_total = e.slots_used = e.prefixes = 63;
         e.assigned = 61 * 16;
         e.free = 2 * 16;
-        for (unsigned s = 61; s < 63; ++s)
-            e.wholly_free.push_back({enipool::ipv4_prefix::truncate(
-                                         enipool::ipv4_address(100, static_cast<std::uint8_t>(64 + i), static_cast<std::uint8_t>(s), 0), 28),
-                                     0s});
+        e.prefix_lanes = {63 * 16, 2 * 16, 0};
+        e.unassigned_prefixes = 2;
+        for (unsigned s = 61; s < 63; ++s) {
+            const auto cidr = enipool::ipv4_prefix::truncate(
+                enipool::ipv4_address(100, static_cast<std::uint8_t>(64 + i), static_cast<std::uint8_t>(s), 0), 28);
+            e.wholly_free.push_back({cidr, 0s});
+            e.freeable.push_back(cidr);  // no pod holds an address of it
+        }
         v.assigned += e.assigned;
         v.free += e.free;
         v.total_prefixes += 63;
