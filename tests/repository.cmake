@@ -18,3 +18,11 @@ else()
   # python3 is in the Makefile's package list; without it the test fails rather than skips
   add_test(NAME tools.update_instance_data COMMAND sh -c "echo 'python3 is missing: make deps installs it' >&2; exit 1")
 endif()
+
+# tools.mutate_list: every mutation of tools/mutate still applies (its original text occurs
+# exactly once in its header), so that a header edit cannot leave the mutation check stale
+# unnoticed. Only the list is checked; the mutation run itself is not part of the suite.
+if(Python3_FOUND)
+  add_test(NAME tools.mutate_list COMMAND ${PROJECT_SOURCE_DIR}/tools/mutate --list)
+  set_tests_properties(tools.mutate_list PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endif()
