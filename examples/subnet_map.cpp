@@ -85,8 +85,11 @@ int main(int argc, char** argv) {
                    "output of `aws ec2 describe-network-interfaces --filters Name=subnet-id,Values=...`: "
                    "one file per page, or pages one after another in a file");
     app.add_option("--reservations", reservations_path,
-                   "output of `aws ec2 get-subnet-cidr-reservations --subnet-cidr-reservation-id ...`");
-    app.add_option("--subnet-id", subnet_id, "only interfaces of this SubnetId");
+                   "output of `aws ec2 get-subnet-cidr-reservations --subnet-id ...`: its "
+                   "SubnetIpv4CidrReservations (Cidr, ReservationType prefix or explicit) are applied first");
+    app.add_option("--subnet-id", subnet_id,
+                   "only the interfaces of this SubnetId; an ID none of them has is an error (exit 2) "
+                   "listing the ones they have");
     app.add_option("--seed", seed, "demo: seed of the random placement");
     app.add_option("--scatter", scatter, "demo: secondary IPs placed at random");
     app.add_option("--reserve", reserve, "demo: a prefix reservation made before the scatter");
@@ -130,6 +133,11 @@ int main(int argc, char** argv) {
             reservations = *r;
         }
         s = enipool::subnet_from_aws(*cidr, interfaces, reservations, subnet_id);
+        // A --subnet-id no interface has (malformed_config; the detail lists the ones there are).
+        if (!s && s.error().code() == enipool::errc::malformed_config && !subnet_id.empty()) {
+            std::fprintf(stderr, "enipool-subnet-map: --subnet-id %s\n", s.error().detail().c_str());
+            return 2;
+        }
     }
     if (!s) {
         std::fprintf(stderr, "enipool-subnet-map: %s\n", s.error().message().c_str());

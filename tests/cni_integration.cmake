@@ -15,3 +15,8 @@ foreach(cni_test test_cni_plugin test_cni_checkpoint)
     target_include_directories(${cni_test} PRIVATE ${PROJECT_SOURCE_DIR}/examples/cni)
   endif()
 endforeach()
+
+# unit.cni_plugin also runs build/bin/enipool-cni (--help, --version, no CNI_COMMAND, VERSION).
+if(TARGET enipool-cni AND TARGET test_cni_plugin)
+  add_dependencies(test_cni_plugin enipool-cni)
+endif()

@@ -18,14 +18,17 @@
 #include <enipool/json/cni_result.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -120,6 +123,57 @@ namespace detail {
 }
 
 } // namespace detail
+
+/// The text `enipool-cni --help` prints (and a run without CNI_COMMAND): what the program is,
+/// how a runtime calls it, its commands, where the documentation is.
+[[nodiscard]] inline std::string usage_text(std::string_view version) {
+    return fmt::format(
+        "enipool-cni {}: a CNI IPAM plugin (CNI spec {}) that hands out pod\n"
+        "addresses from the ENIs, /28 prefixes and secondary IPs listed in the ipam section of\n"
+        "the network config.\n"
+        "\n"
+        "A container runtime's main plugin (ptp, bridge, ...) runs it, not a person: the command\n"
+        "and the container in the environment (CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME,\n"
+        "CNI_PATH, optionally CNI_ARGS), the network config on stdin, the result or error as JSON\n"
+        "on stdout.\n"
+        "\n"
+        "Commands (CNI_COMMAND):\n"
+        "  ADD      give the container an address (the same one again on a repeated ADD)\n"
+        "  DEL      release it; it cools down for ipam.cooldownSeconds before reuse\n"
+        "  CHECK    verify that the container holds the address prevResult lists\n"
+        "  VERSION  print the CNI versions it speaks (no config needed):\n"
+        "           CNI_COMMAND=VERSION enipool-cni\n"
+        "\n"
+        "Options: --help, -h  this text;  --version  the program's version.\n"
+        "Documentation: docs/cni.md (install, the config fields, error codes, state files).\n",
+        version, fmt::join(cni::supported_versions, ", "));
+}
+
+/// What the command line asks for before any CNI work, or nothing for a runtime's call (no
+/// argument, CNI_COMMAND set), which `run` then serves exactly as the spec says. `args` are
+/// argv[1..]. `--help` / `-h`, or no CNI_COMMAND (unset or empty): the usage on stdout, exit
+/// 0 (the CNI library's skeleton also prints its "about" text then, on stderr); `--version`:
+/// "enipool-cni <version>", exit 0; any other argument: one line on stderr, exit 2 (a
+/// runtime passes none).
+template <class Lookup>
+[[nodiscard]] std::optional<invocation> command_line(const std::vector<std::string_view>& args, Lookup&& lookup,
+                                                     std::string_view version) {
+    if (!args.empty()) {
+        const std::string_view arg = args.front();
+        if (arg == "--help" || arg == "-h") return invocation{0, usage_text(version), {}};
+        if (arg == "--version") return invocation{0, fmt::format("enipool-cni {}\n", version), {}};
+        std::string shown;
+        for (const char c : arg.substr(0, 64))
+            shown += static_cast<unsigned char>(c) < 0x20 || c == 0x7f
+                         ? fmt::format("\\x{:02x}", static_cast<unsigned char>(c))
+                         : std::string(1, c);
+        return invocation{2, {},
+                          fmt::format("enipool-cni: unknown argument '{}': a runtime passes none; see --help\n", shown)};
+    }
+    const char* command = lookup("CNI_COMMAND");
+    if (command == nullptr || *command == '\0') return invocation{0, usage_text(version), {}};
+    return std::nullopt;
+}
 
 /// Runs one invocation. `lookup` reads environment variables (like std::getenv); `input`
 /// is stdin. Never throws for bad input; every failure is a CNI error reply.

@@ -1,7 +1,7 @@
 // enipool-plan: capacity planning on the enipool library. Subcommands register themselves
 // (see command.hpp); main parses the command line (plan_app.hpp), runs the chosen one and maps
 // every user error, CLI11's included, to exit status 2 with one line on stderr and nothing on
-// stdout. --help exits 0.
+// stdout. --help and --version exit 0.
 #include "plan_app.hpp"
 
 #include <fmt/format.h>
@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
         return plan->app.exit(e); // help on stdout, exit 0
     } catch (const CLI::CallForAllHelp& e) {
         return plan->app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return plan->app.exit(e); // "enipool-plan <version>" on stdout, exit 0
     } catch (const CLI::ParseError& e) {
         report(enipool_plan::parsed_command_name(*plan), enipool_plan::parse_error_text(e));
         return enipool_plan::exit_usage;

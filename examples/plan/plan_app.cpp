@@ -6,13 +6,24 @@
 #include <string>
 #include <string_view>
 
+// The project's version, `project(enipool VERSION ...)` in CMakeLists.txt, which the build passes
+// to this file alone (examples/plan/plan_commands.cmake).
+#ifndef ENIPOOL_VERSION
+#define ENIPOOL_VERSION "unknown (built without ENIPOOL_VERSION)"
+#endif
+
 namespace enipool_plan {
+
+std::string version_line() { return fmt::format("enipool-plan {}", ENIPOOL_VERSION); }
 
 std::unique_ptr<plan_app> make_plan_app() {
     auto plan = std::make_unique<plan_app>();
     plan->app.require_subcommand(1);
+    // `enipool-plan --version`: "enipool-plan <project version>" on stdout, exit 0 (main()).
+    plan->app.set_version_flag("--version", version_line(), "Print the program's version and exit");
     // Flags take no value: `--no-map=0` would otherwise silently mean "map after all".
     plan->app.get_help_ptr()->disable_flag_override();
+    plan->app.get_option("--version")->disable_flag_override();
     for (const auto& command : registered_commands()) {
         auto run = command.add(plan->app);
         CLI::App* sub = plan->app.get_subcommand(command.name);

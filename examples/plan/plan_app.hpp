@@ -17,6 +17,9 @@ struct plan_app {
     std::vector<std::pair<CLI::App*, runner>> commands;
 };
 
+/// What `enipool-plan --version` prints: "enipool-plan <project version>".
+[[nodiscard]] std::string version_line();
+
 /// The app with every registered subcommand and its flags. Throws (a bug, not a user error)
 /// when a subcommand cannot be set up.
 [[nodiscard]] std::unique_ptr<plan_app> make_plan_app();

@@ -11,6 +11,10 @@ if(NOT TARGET enipool_plan_commands)
   target_include_directories(enipool_plan_commands PUBLIC ${CMAKE_CURRENT_LIST_DIR})
   target_link_libraries(enipool_plan_commands PUBLIC enipool::json CLI11::CLI11
                                               PRIVATE enipool_project_options)
+  # --version prints project(enipool VERSION ...); only plan_app.cpp reads it (a source
+  # property of this directory, where the target is defined).
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/plan_app.cpp PROPERTIES
+                              COMPILE_DEFINITIONS "ENIPOOL_VERSION=\"${PROJECT_VERSION}\"")
   if(ENIPOOL_FUZZ)
     # Coverage for libFuzzer; the fuzz binary links the fuzzer runtime.
     target_compile_options(enipool_plan_commands PRIVATE -fsanitize=fuzzer-no-link -O1)

@@ -13,16 +13,13 @@
 namespace enipool_plan {
 
 void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& policy_default, bool allow_all,
-                        double pre_fragment_default) {
+                        double pre_fragment_default, const subnet_flags_help& help, bool several_subnets) {
     args.policy = policy_default;
     args.pre_fragment = pre_fragment_default;
-    cmd.add_option("--subnet", args.subnets, "Subnet CIDR, /16 .. /28 (repeatable; required)")
-        ->required()
-        ->check(cidr_text());
-    cmd.add_option("--reserve", args.reserves,
-                   "Subnet CIDR reservation CIDR:prefix or CIDR:explicit, made before the pre-fragmentation "
-                   "(repeatable)")
-        ->check(reservation_text());
+    auto* subnet = cmd.add_option("--subnet", args.subnets, help.subnet)->required()->check(cidr_text());
+    // One value: a second --subnet is a parse error naming the flag, not a later surprise.
+    if (!several_subnets) subnet->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+    cmd.add_option("--reserve", args.reserves, help.reserve)->check(reservation_text());
     cmd.add_option("--pre-fragment", args.pre_fragment,
                    "Percent of each subnet's free addresses scattered first as foreign allocations (other "
                    "tenants), at random places outside reservations")

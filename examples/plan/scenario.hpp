@@ -26,7 +26,7 @@ namespace enipool_plan {
 
 /// The shared flags, as parsed.
 struct scenario_args {
-    std::vector<std::string> subnets;    ///< --subnet CIDR (repeatable)
+    std::vector<std::string> subnets;    ///< --subnet CIDR (repeatable on simulate, once on subnet)
     std::vector<std::string> reserves;   ///< --reserve CIDR:prefix|explicit (repeatable)
     double pre_fragment = 0.0;           ///< --pre-fragment PCT
     std::string instances;               ///< --instances FILE (empty: built-in catalog)
@@ -65,10 +65,17 @@ struct behaviour {
     const char* suffix = "";
 };
 
+/// What a command does with --subnet and --reserve, in its --help: each command says its own.
+struct subnet_flags_help {
+    std::string subnet;   ///< --subnet's help (say "repeatable" only if the command takes several)
+    std::string reserve;  ///< --reserve's help
+};
+
 /// Adds the shared flags to `cmd` (the policy flag takes `policy_default` and, when
-/// `allow_all`, the value "all"). `pre_fragment_default` is --pre-fragment's default.
+/// `allow_all`, the value "all"). `pre_fragment_default` is --pre-fragment's default. A
+/// command that takes one --subnet (`several_subnets` false) refuses a second at parse time.
 void add_scenario_flags(CLI::App& cmd, scenario_args& args, const std::string& policy_default, bool allow_all,
-                        double pre_fragment_default);
+                        double pre_fragment_default, const subnet_flags_help& help, bool several_subnets);
 
 /// The instance type of --instance-type from --instances or the built-in catalog.
 [[nodiscard]] enipool::instance_type scenario_type(const scenario_args& args);

@@ -261,7 +261,12 @@ runner add_simulate_command(CLI::App& parent) {
         "simulate",
         "Simulate a cluster on the subnets under each growth policy (same seed): pods running and pending, "
         "warm-pool waste, free /28s, fallbacks, EC2 calls and errors");
-    add_scenario_flags(*cmd, args->scenario, "all", true, 15.0);
+    add_scenario_flags(*cmd, args->scenario, "all", true, 15.0,
+                       {"Subnet CIDR, /16 .. /28, the nodes take addresses from (repeatable: several subnets, each "
+                        "node launched in the one with the most free addresses; required)",
+                        "CIDR reservation CIDR:prefix or CIDR:explicit in the --subnet that contains it, made before "
+                        "the pre-fragmentation (repeatable)"},
+                       true);
     cmd->add_option("--max-nodes", args->max_nodes, "Autoscaler's node limit")
         ->check(number(1u, static_cast<unsigned>(enipool::sim::cluster::max_nodes)))
         ->capture_default_str();

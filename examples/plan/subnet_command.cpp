@@ -76,7 +76,6 @@ CLI::Validator subnet_id_text() {
 int run_subnet(const subnet_args& args) {
     const auto type = scenario_type(args.scenario);
     const auto policies = scenario_policies(args.scenario);
-    if (args.scenario.subnets.size() != 1) throw usage_error("give exactly one --subnet");
     std::vector<enipool::subnet> subnets;
     if (args.interfaces.empty()) {
         if (!args.reservations.empty()) throw usage_error("--reservations needs --network-interfaces");
@@ -88,6 +87,9 @@ int run_subnet(const subnet_args& args) {
         for (const auto& path : args.interfaces) interfaces += read_or_throw("--network-interfaces", path) + "\n";
         if (!args.reservations.empty()) reservations = read_or_throw("--reservations", args.reservations);
         auto s = enipool::subnet_from_aws(*cidr, interfaces, reservations, args.subnet_id);
+        // A --subnet-id no interface has (malformed_config; the detail lists the ones there are).
+        if (!s && s.error().code() == enipool::errc::malformed_config && !args.subnet_id.empty())
+            throw usage_error(fmt::format("--subnet-id {}", s.error().detail()));
         if (!s) throw usage_error(fmt::format("--network-interfaces: {}", s.error().message()));
         subnets.push_back(std::move(*s));
         apply_reserves_and_fragment(args.scenario, subnets);
@@ -130,15 +132,23 @@ runner add_subnet_command(CLI::App& parent) {
     auto* cmd = parent.add_subcommand(
         "subnet", "How many nodes and pods fit in a subnet before InsufficientCidrBlocks and before "
                   "InsufficientFreeAddressesInSubnet, with the subnet map at each point");
-    add_scenario_flags(*cmd, args->scenario, "prefix-first", true, 0.0);
+    add_scenario_flags(*cmd, args->scenario, "prefix-first", true, 0.0,
+                       {"The CIDR, /16 .. /28, of the one subnet the nodes fill (with --network-interfaces: the real "
+                        "subnet's; given once; required)",
+                        "CIDR reservation CIDR:prefix or CIDR:explicit added to the subnet (after --reservations), "
+                        "before the pre-fragmentation (repeatable)"},
+                       false);
     auto* interfaces = cmd->add_option("--network-interfaces", args->interfaces,
-                    "Start from a real subnet: `aws ec2 describe-network-interfaces` output (one file per page, "
-                    "or pages one after another)")
+                    "Start from a real subnet: `aws ec2 describe-network-interfaces` output (repeatable: one file per "
+                    "page, or pages one after another in a file)")
         ->check(input_file());
-    cmd->add_option("--reservations", args->reservations, "`aws ec2 get-subnet-cidr-reservations` output")
+    cmd->add_option("--reservations", args->reservations,
+                    "The subnet's CIDR reservations: `aws ec2 get-subnet-cidr-reservations --subnet-id ...` output "
+                    "(its SubnetIpv4CidrReservations)")
         ->check(input_file())
         ->needs(interfaces);
-    cmd->add_option("--subnet-id", args->subnet_id, "Only interfaces of this SubnetId (subnet-0123abcd...)")
+    cmd->add_option("--subnet-id", args->subnet_id, "Only the interfaces of this SubnetId (subnet-0123abcd...); an ID that none of them has is an "
+                    "error listing the ones they have")
         ->check(subnet_id_text())
         ->needs(interfaces);
     cmd->add_option("--max-nodes", args->max_nodes, "Stop after this many nodes")

@@ -113,11 +113,33 @@ TEST_CASE("a real subnet's occupancy and figures", "[aws][json]") {
 }
 
 TEST_CASE("interfaces of other subnets are skipped when a subnet id is given", "[aws][json]") {
+    // A third page with one interface of another subnet, at 198.18.0.90 (a free block).
+    const std::string other = R"({"NetworkInterfaces":[{"NetworkInterfaceId":"eni-other",
+        "SubnetId":"subnet-0fffffffffffffff0",
+        "PrivateIpAddresses":[{"Primary":true,"PrivateIpAddress":"198.18.0.90"}]}]})";
+    const auto all = enipool::subnet_from_aws(slash24, both_pages() + other);
+    REQUIRE(all.has_value());
+    CHECK(all->allocated_addresses() == 11);
+    const auto ours = enipool::subnet_from_aws(slash24, both_pages() + other, {}, "subnet-0123456789abcdef0");
+    REQUIRE(ours.has_value());
+    CHECK(ours->allocated_addresses() == 10);
+    const auto theirs = enipool::subnet_from_aws(slash24, both_pages() + other, {}, "subnet-0fffffffffffffff0");
+    REQUIRE(theirs.has_value());
+    CHECK(theirs->allocated_addresses() == 1);
+}
+
+TEST_CASE("a subnet id no interface has is an error listing the ids there are", "[aws][json]") {
+    // Before, a mistyped ID silently gave an empty subnet.
     const auto s = enipool::subnet_from_aws(slash24, both_pages(), fixture("get-subnet-cidr-reservations.json"),
                                             "subnet-0fffffffffffffff0");
-    REQUIRE(s.has_value());
-    CHECK(s->allocated_addresses() == 0);
-    CHECK(s->free_addresses() == 256 - 5 - 20);
+    REQUIRE(!s.has_value());
+    CHECK(s.error().code() == enipool::errc::malformed_config);
+    CHECK(s.error().detail() ==
+          "subnet-0fffffffffffffff0 is the SubnetId of none of the 4 interfaces; they have subnet-0123456789abcdef0");
+    // No interface at all (an empty subnet's page): nothing to contradict the ID.
+    const auto empty = enipool::subnet_from_aws(slash24, R"({"NetworkInterfaces":[]})", {}, "subnet-0fffffffffffffff0");
+    REQUIRE(empty.has_value());
+    CHECK(empty->allocated_addresses() == 0);
 }
 
 TEST_CASE("malformed describe-network-interfaces documents name the JSON path", "[aws][json]") {

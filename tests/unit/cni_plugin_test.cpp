@@ -3,14 +3,19 @@
 // changes that remove capacity pods still hold, VPC CNI import, and that every failed
 // invocation leaves the checkpoint file exactly as it was.
 #include "plugin.hpp"
+#include "run_process.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -376,4 +381,77 @@ TEST_CASE("cni plugin: a held lock makes the call fail with 11 after the timeout
         },
         cfg.dump(), enipool_cni::run_options{std::chrono::milliseconds(50)});
     require_error(r, 11, "could not take the state lock");
+}
+
+// --- the program's command line: --help, --version, no CNI_COMMAND ----------------------
+
+namespace {
+
+// The version of `project(enipool VERSION ...)` in CMakeLists.txt, read from the file itself.
+std::string project_version() {
+    const std::string all = slurp(ENIPOOL_SOURCE_DIR "/CMakeLists.txt");
+    const std::string head = "project(enipool VERSION ";
+    const auto at = all.find(head);
+    REQUIRE(at != std::string::npos);
+    const auto start = at + head.size();
+    return all.substr(start, all.find_first_of(" )\n", start) - start);
+}
+
+// Runs build/bin/enipool-cni with `args`, CNI_COMMAND set to `command` (nullptr: unset).
+enipool_test::process_result run_cni(const std::vector<std::string>& args, const char* command) {
+    if (command != nullptr) ::setenv("CNI_COMMAND", command, 1);
+    else ::unsetenv("CNI_COMMAND");
+    auto r = enipool_test::run_process(ENIPOOL_BIN_DIR "/enipool-cni", args, ENIPOOL_BIN_DIR);
+    ::unsetenv("CNI_COMMAND");
+    return r;
+}
+
+const char* no_env(const char*) { return nullptr; }
+
+} // namespace
+
+TEST_CASE("cni plugin: --help, -h and a run without CNI_COMMAND print the usage, exit 0") {
+    // Before, --help was CNI error 4 ("CNI_COMMAND: is not set") on stdout, exit 1.
+    const std::string version = project_version();
+    for (const auto& [args, command] : std::vector<std::pair<std::vector<std::string>, const char*>>{
+             {{"--help"}, nullptr}, {{"-h"}, nullptr}, {{}, nullptr}, {{}, ""}, {{"--help"}, "ADD"}}) {
+        const auto r = run_cni(args, command);
+        INFO((args.empty() ? "(no argument)" : args.front()) << " CNI_COMMAND=" << (command ? command : "(unset)")
+                                                             << "\nstdout: " << r.out << "\nstderr: " << r.err);
+        CHECK(r.status == 0);
+        CHECK(r.err.empty());
+        CHECK(r.out.starts_with("enipool-cni " + version + ": a CNI IPAM plugin"));
+        for (const char* needle : {"CNI_COMMAND", "stdin", "ADD", "DEL", "CHECK", "VERSION", "docs/cni.md", "1.0.0"})
+            CHECK_THAT(r.out, Catch::Contains(needle));
+    }
+}
+
+TEST_CASE("cni plugin: --version prints the project version, exit 0") {
+    const auto r = run_cni({"--version"}, nullptr);
+    CHECK(r.status == 0);
+    CHECK(r.out == "enipool-cni " + project_version() + "\n");
+    CHECK(r.err.empty());
+}
+
+TEST_CASE("cni plugin: an unknown argument is a usage error naming it, exit 2") {
+    const auto r = run_cni({"--bogus"}, nullptr);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "enipool-cni: unknown argument '--bogus': a runtime passes none; see --help\n");
+}
+
+TEST_CASE("cni plugin: the runtime's calls are untouched: VERSION through the program, ADD in-process") {
+    // CNI_COMMAND=VERSION without stdin, as a runtime probes it: the same reply as before.
+    const auto r = run_cni({}, "VERSION");
+    CHECK(r.status == 0);
+    CHECK(json::parse(r.out) == json::parse(R"({"cniVersion": "1.0.0", "supportedVersions": ["0.4.0", "1.0.0"]})"));
+    // No argument and CNI_COMMAND set: command_line leaves the call to run().
+    const auto add = [](const char* name) -> const char* {
+        return std::string_view(name) == "CNI_COMMAND" ? "ADD" : nullptr;
+    };
+    CHECK(!enipool_cni::command_line({}, add, "9.9.9").has_value());
+    const auto usage = enipool_cni::command_line({}, no_env, "9.9.9");
+    REQUIRE(usage.has_value());
+    CHECK(usage->exit_code == 0);
+    CHECK(usage->out == enipool_cni::usage_text("9.9.9"));
 }

@@ -5,6 +5,7 @@
 // where a value is valid for the flag and the run must succeed (exit 0).
 #include <catch2/catch.hpp>
 
+#include "cli_help.hpp"
 #include "plan_app.hpp"
 #include "run_process.hpp"
 
@@ -15,6 +16,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -243,4 +245,67 @@ TEST_CASE("the parse-time checks take the values they exist for", "[plan][cli][h
          "--reserve", "10.0.0.0/28:explicit", "--throttle-rate", "1", "--churn", "0.25", "--pre-fragment", "2.5"});
     // Whole numbers at the top of their ranges.
     run({"max-pods", "--type", "m5.large", "--vcpus", "1000000", "--cni-max-eni", "1", "--max-pods", "1000000"});
+}
+
+namespace {
+
+// Two values, valid together, for each flag whose --help says "repeatable" (by subcommand),
+// so that a flag the help calls repeatable is shown to take two.
+const std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> two_values{
+    {{"catalog", "--type"}, {"m5.large", "c5.large"}},
+    {{"catalog", "--family"}, {"m5", "c5"}},
+    {{"max-pods", "--type"}, {"m5.large", "c5.large"}},
+    {{"simulate", "--subnet"}, {"10.0.0.0/24", "10.0.1.0/24"}},
+    {{"simulate", "--reserve"}, {"10.0.0.32/28:explicit", "10.0.0.48/28:prefix"}},
+    {{"subnet", "--reserve"}, {"198.18.0.32/28:explicit", "198.18.0.48/28:prefix"}},
+    {{"subnet", "--network-interfaces"},
+     {ENIPOOL_SOURCE_DIR "/tests/data/aws/describe-network-interfaces-page1.json",
+      ENIPOOL_SOURCE_DIR "/tests/data/aws/describe-network-interfaces-page2.json"}},
+};
+
+// The long flags of `enipool-plan <command> --help` whose line says "repeatable".
+std::vector<std::string> repeatable_flags(const std::string& command) {
+    const auto r = plan({command, "--help"});
+    REQUIRE(r.status == 0);
+    std::vector<std::string> out;
+    for (const auto& [flag, help] : enipool_test::help_entries(r.out))
+        if (help.find("repeatable") != std::string::npos) out.push_back(flag);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("every flag whose --help says repeatable takes two values", "[plan][cli][help]") {
+    // The help is the contract: `subnet --help` once called --subnet repeatable, and the command
+    // then refused a second one. Each such flag is given twice on the subcommand's base line.
+    std::size_t checked = 0;
+    for (const auto& [command, base] : base_args) {
+        for (const auto& flag : repeatable_flags(command)) {
+            const auto values = two_values.find({command, flag});
+            INFO("enipool-plan " << command << " " << flag);
+            REQUIRE(values != two_values.end()); // a new repeatable flag needs two values above
+            args a{command};
+            const auto rest = without(base, flag, true);
+            a.insert(a.end(), rest.begin(), rest.end());
+            a.insert(a.end(), {flag, values->second.first, flag, values->second.second});
+            const auto r = plan(a);
+            INFO(joined(a) << "\nstderr: " << r.err);
+            CHECK(r.status == 0);
+            ++checked;
+        }
+    }
+    CHECK(checked == two_values.size()); // no entry above is dead weight
+}
+
+TEST_CASE("a well-formed --subnet-id that no interface has is refused, listing the ids there are",
+          "[plan][cli][hostile]") {
+    // Before, it silently gave an empty subnet.
+    const args a{"subnet", "--subnet", "198.18.0.0/24", "--max-nodes", "2", "--no-map", "--network-interfaces",
+                 interfaces, "--subnet-id", "subnet-0fffffffffffffff0"};
+    const auto r = plan(a);
+    INFO(joined(a) << "\nstderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "enipool-plan subnet: --subnet-id subnet-0fffffffffffffff0 is the SubnetId of none of the 2 "
+                   "interfaces; they have subnet-0123456789abcdef0\n");
 }

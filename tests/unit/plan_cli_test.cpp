@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli_help.hpp"
 #include "published_max_pods.hpp"
 #include "run_process.hpp"
 
@@ -242,6 +243,56 @@ TEST_CASE("--help exits 0 and prints the flags", "[plan][cli]") {
     const auto top = plan({"--help"});
     CHECK(top.status == 0);
     CHECK_THAT(top.out, Catch::Contains("max-pods"));
+}
+
+namespace {
+
+// The version of `project(enipool VERSION ...)` in CMakeLists.txt, read from the file itself.
+std::string project_version() {
+    std::ifstream in(ENIPOOL_SOURCE_DIR "/CMakeLists.txt");
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string all = text.str();
+    const std::string head = "project(enipool VERSION ";
+    const auto at = all.find(head);
+    REQUIRE(at != std::string::npos);
+    const auto start = at + head.size();
+    return all.substr(start, all.find_first_of(" )\n", start) - start);
+}
+
+} // namespace
+
+TEST_CASE("--version prints the project version and exits 0", "[plan][cli]") {
+    // Before, it said "A subcommand is required" and exited 2.
+    const std::string version = project_version();
+    REQUIRE(!version.empty());
+    const auto r = plan({"--version"});
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == "enipool-plan " + version + "\n");
+    CHECK(r.err.empty());
+    CHECK_THAT(plan({"--help"}).out, Catch::Contains("--version"));
+}
+
+TEST_CASE("subnet --help does not call --subnet repeatable; a second --subnet is refused", "[plan][cli]") {
+    // Before, the help shared with simulate said "(repeatable; required)" and the command then
+    // said "give exactly one --subnet".
+    const auto help_line = [](const std::string& command, const std::string& flag) {
+        for (const auto& [name, help] : enipool_test::help_entries(plan({command, "--help"}).out))
+            if (name == flag) return help;
+        return std::string();
+    };
+    const std::string subnet = help_line("subnet", "--subnet");
+    REQUIRE(!subnet.empty());
+    CHECK_THAT(subnet, !Catch::Contains("repeatable"));
+    CHECK_THAT(subnet, Catch::Contains("once"));
+    CHECK_THAT(help_line("simulate", "--subnet"), Catch::Contains("repeatable"));
+    const auto r = plan({"subnet", "--subnet", "198.18.0.0/24", "--subnet", "198.18.1.0/24", "--no-map"});
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK_THAT(r.err, Catch::Contains("--subnet"));
 }
 
 // --- enipool-plan catalog ----------------------------------------------------------------

@@ -21,8 +21,10 @@
 #include <enipool/subnet.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -218,15 +220,38 @@ template <class Fn>
     return out;
 }
 
+/// The distinct SubnetIds of `enis`, sorted; interfaces without one are left out.
+/// O(n log n).
+[[nodiscard]] inline std::vector<std::string> aws_subnet_ids(const aws_network_interfaces& enis) {
+    std::vector<std::string> ids;
+    for (const auto& eni : enis.interfaces)
+        if (!eni.subnet_id.empty()) ids.push_back(eni.subnet_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
 /// Applies reservations, then every interface's addresses and prefixes, to `s`, all or
 /// nothing (on error `s` is unchanged). Interfaces whose SubnetId differs from `subnet_id`
 /// are skipped when `subnet_id` is not empty. O(addresses * levels + reservations).
-/// Errors: the subnet's (`address_not_in_subnet`, `already_allocated`, `address_reserved`,
-/// `reservation_overlap`, ...) with a detail naming the interface or reservation.
+/// Errors: `malformed_config` when `subnet_id` is given, `enis` lists interfaces and none
+/// has that SubnetId (a mistyped ID would otherwise give an empty subnet; the detail lists
+/// the SubnetIds the interfaces have); the subnet's (`address_not_in_subnet`,
+/// `already_allocated`, `address_reserved`, `reservation_overlap`, ...) with a detail naming
+/// the interface or reservation.
 [[nodiscard]] inline result<void> load_aws_occupancy(subnet& s,
                                                      const aws_network_interfaces& enis,
                                                      const std::vector<subnet_reservation>& reservations = {},
                                                      std::string_view subnet_id = {}) {
+    if (!subnet_id.empty() && !enis.interfaces.empty() &&
+        std::none_of(enis.interfaces.begin(), enis.interfaces.end(),
+                     [&](const aws_network_interface& eni) { return eni.subnet_id == subnet_id; })) {
+        const auto ids = aws_subnet_ids(enis);
+        return error(errc::malformed_config,
+                     fmt::format("{} is the SubnetId of none of the {} interfaces; they have {}", subnet_id,
+                                 enis.interfaces.size(),
+                                 ids.empty() ? std::string("no SubnetId") : fmt::format("{}", fmt::join(ids, ", "))));
+    }
     auto work = std::make_unique<subnet>(s);
     for (std::size_t i = 0; i < reservations.size(); ++i) {
         const auto& r = reservations[i];
@@ -253,8 +278,10 @@ template <class Fn>
 
 /// A subnet over `cidr` rebuilt from the AWS CLI's outputs: `interfaces_json` from
 /// `describe-network-interfaces` (pages allowed) and, if not empty, `reservations_json`
-/// from `get-subnet-cidr-reservations`. O(n + addresses * levels).
-/// Errors: `unsupported_subnet_size`, `malformed_json`, and those of `load_aws_occupancy`.
+/// from `get-subnet-cidr-reservations`; with `subnet_id`, only the interfaces of that
+/// SubnetId. O(n + addresses * levels).
+/// Errors: `unsupported_subnet_size`, `malformed_json`, and those of `load_aws_occupancy`
+/// (`malformed_config` for a `subnet_id` no interface has).
 [[nodiscard]] inline result<subnet> subnet_from_aws(const ipv4_prefix& cidr,
                                                     std::string_view interfaces_json,
                                                     std::string_view reservations_json = {},
