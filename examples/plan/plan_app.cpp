@@ -66,6 +66,12 @@ std::string parse_error_text(const CLI::ParseError& e) {
     constexpr std::string_view override_tail = " was given a disallowed flag override";
     if (what.size() > override_tail.size() && what.ends_with(override_tail))
         return fmt::format("--{}: takes no value", what.substr(0, what.size() - override_tail.size()));
+    // A flag given more often than it may be: CLI11 says "--subnet: At Most 1 required but
+    // received 2"; say what to do.
+    constexpr std::string_view at_most_one = ": At Most 1 required but received ";
+    if (const auto at = what.find(at_most_one); at != std::string::npos)
+        return fmt::format("{}: give exactly one (it was given {} times)", what.substr(0, at),
+                           what.substr(at + at_most_one.size()));
     return fmt::format("{} (see --help)", what);
 }
 

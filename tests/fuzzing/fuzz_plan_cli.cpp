@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (chosen != nullptr && !chosen->first->parsed()) fuzz::fail("plan_cli", "chose an unparsed subcommand:", chosen->first->get_name());
     } catch (const CLI::CallForHelp&) {
     } catch (const CLI::CallForAllHelp&) {
+    } catch (const CLI::CallForVersion&) {  // --version: the version line, exit 0
     } catch (const CLI::ParseError& e) {
         const std::string line = enipool_plan::usage_line(enipool_plan::parsed_command_name(*plan),
                                                           enipool_plan::parse_error_text(e));

@@ -292,7 +292,7 @@ TEST_CASE("subnet --help does not call --subnet repeatable; a second --subnet is
     CHECK(r.status == 2);
     CHECK(r.out.empty());
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    CHECK_THAT(r.err, Catch::Contains("--subnet"));
+    CHECK_THAT(r.err, Catch::Contains("--subnet: give exactly one (it was given 2 times)"));
 }
 
 // --- enipool-plan catalog ----------------------------------------------------------------
