@@ -228,6 +228,13 @@ TEST_CASE("a document that does not fit the subnet loads nothing", "[aws][json]"
     CHECK(r.error().code() == errc::reservation_overlap);
     CHECK_THAT(r.error().detail(), StartsWith("SubnetIpv4CidrReservations[0] 198.18.0.144/28"));
     CHECK(*s == *before);
+    // A subnet id none of the interfaces has, with reservations that would fit: refused
+    // before anything is applied.
+    const std::vector<enipool::subnet_reservation> fits = {{*ipv4_prefix::parse("198.18.0.192/28"), reservation_type::prefix}};
+    auto id = enipool::load_aws_occupancy(*s, *enis, fits, "subnet-0fffffffffffffff0");
+    REQUIRE_FALSE(id.has_value());
+    CHECK(id.error().code() == errc::malformed_config);
+    CHECK(*s == *before);
     // Unsupported sizes come from the subnet.
     CHECK(enipool::subnet_from_aws(*ipv4_prefix::parse("198.18.0.0/30"), both_pages()).error().code() ==
           errc::unsupported_subnet_size);
